@@ -135,6 +135,8 @@ export interface AppInfo {
   /** Language that 'system' resolves to. */
   systemLanguage: Language;
   platform: string;
+  /** True when dataset.import without `dir` opens a folder picker (the Electron app). */
+  canPickFolder: boolean;
 }
 
 /** One dataset the lab can train on. */
@@ -173,6 +175,12 @@ export interface FileChecksum {
   md5: string;
   /** True when the MD5 equals the published one. */
   ok: boolean;
+}
+
+export interface ImportResult {
+  /** False when the user closed the folder picker without choosing a folder. */
+  imported: boolean;
+  status: DatasetStatus;
 }
 
 export interface DownloadResult {
@@ -318,8 +326,13 @@ export const CHANNELS = {
   /** Resolves when the download finished; progress arrives as 'download-progress' events. */
   'dataset.download': channel<DownloadResult>()(emptyRequest),
   'dataset.cancelDownload': channel<{ cancelled: boolean }>()(emptyRequest),
-  /** Imports a folder of the four Fashion-MNIST IDX files (gzipped or not) as the full set. */
-  'dataset.import': channel<DatasetStatus>()(z.strictObject({ dir: z.string().min(1).max(4096) })),
+  /**
+   * Imports a folder of the four Fashion-MNIST IDX files (gzipped or not) as the full set.
+   * Without `dir`, the Electron app asks with a folder picker (see AppInfo.canPickFolder).
+   */
+  'dataset.import': channel<ImportResult>()(
+    z.strictObject({ dir: z.string().min(1).max(4096).optional() }),
+  ),
   'dataset.examples': channel<ExamplesResult>()(
     z.strictObject({
       split: z.enum(['train', 'test']),

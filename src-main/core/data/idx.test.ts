@@ -95,16 +95,56 @@ describe('idx parsing', () => {
 
 describe('idx validation', () => {
   const imageCases: Array<[string, Buffer, string, RegExp[]]> = [
-    ['wrong magic', idxImagesBytes(2, { magic: 2049 }), 'BAD_MAGIC', [/expected IDX magic number 2051/, /found 2049/, /swapped/]],
+    [
+      'wrong magic',
+      idxImagesBytes(2, { magic: 2049 }),
+      'BAD_MAGIC',
+      [/expected IDX magic number 2051/, /found 2049/, /swapped/],
+    ],
     ['unknown magic', idxImagesBytes(2, { magic: 2055 }), 'BAD_MAGIC', [/2051/, /found 2055/]],
-    ['wrong dimensions', idxImagesBytes(2, { rows: 32, cols: 32 }), 'BAD_DIMENSIONS', [/expected 28x28/, /found 32x32/]],
+    [
+      'wrong dimensions',
+      idxImagesBytes(2, { rows: 32, cols: 32 }),
+      'BAD_DIMENSIONS',
+      [/expected 28x28/, /found 32x32/],
+    ],
     ['zero count', idxImagesBytes(0), 'BAD_DIMENSIONS', [/0 images/]],
-    ['truncated data', idxImagesBytes(3, { missingBytes: 10 }), 'TRUNCATED', [/need 2368 bytes/, /found 2358 bytes/, /10 missing/]],
-    ['truncated header', idxImagesBytes(1).subarray(0, 10), 'TRUNCATED', [/16-byte/, /found 10 bytes/]],
-    ['trailing bytes', idxImagesBytes(3, { extraBytes: 5 }), 'TRAILING_BYTES', [/need 2368 bytes/, /found 2373 bytes/, /5 extra/]],
-    ['header count too large', idxImagesBytes(2, { headerCount: 3 }), 'TRUNCATED', [/3 images/, /need 2368/, /found 1584/]],
-    ['text file', Buffer.from('hello, this is not a dataset'), 'NOT_IDX', [/1f 8b/, /00 00 08 03/, /68 65 6c 6c/]],
-    ['HTML page', Buffer.from('<!DOCTYPE html><html><body>Not found</body></html>'), 'HTML_PAGE', [/HTML/, /3c 21 44 4f/]],
+    [
+      'truncated data',
+      idxImagesBytes(3, { missingBytes: 10 }),
+      'TRUNCATED',
+      [/need 2368 bytes/, /found 2358 bytes/, /10 missing/],
+    ],
+    [
+      'truncated header',
+      idxImagesBytes(1).subarray(0, 10),
+      'TRUNCATED',
+      [/16-byte/, /found 10 bytes/],
+    ],
+    [
+      'trailing bytes',
+      idxImagesBytes(3, { extraBytes: 5 }),
+      'TRAILING_BYTES',
+      [/need 2368 bytes/, /found 2373 bytes/, /5 extra/],
+    ],
+    [
+      'header count too large',
+      idxImagesBytes(2, { headerCount: 3 }),
+      'TRUNCATED',
+      [/3 images/, /need 2368/, /found 1584/],
+    ],
+    [
+      'text file',
+      Buffer.from('hello, this is not a dataset'),
+      'NOT_IDX',
+      [/1f 8b/, /00 00 08 03/, /68 65 6c 6c/],
+    ],
+    [
+      'HTML page',
+      Buffer.from('<!DOCTYPE html><html><body>Not found</body></html>'),
+      'HTML_PAGE',
+      [/HTML/, /3c 21 44 4f/],
+    ],
   ];
 
   it.each(imageCases)('images: %s', async (name, bytes, code, patterns) => {
@@ -124,8 +164,18 @@ describe('idx validation', () => {
   const labelCases: Array<[string, Buffer, string, RegExp[]]> = [
     ['label 10', idxLabelsBytes([0, 5, 10, 2]), 'BAD_LABEL', [/0 to 9/, /found 10 at index 2/]],
     ['images magic', idxLabelsBytes([1, 2], { magic: 2051 }), 'BAD_MAGIC', [/2049/, /found 2051/]],
-    ['trailing bytes', Buffer.concat([idxLabelsBytes([1, 2]), Buffer.from([0])]), 'TRAILING_BYTES', [/need 10 bytes/, /found 11/]],
-    ['truncated', idxLabelsBytes([1, 2], { headerCount: 4 }), 'TRUNCATED', [/4 labels/, /need 12/, /found 10/]],
+    [
+      'trailing bytes',
+      Buffer.concat([idxLabelsBytes([1, 2]), Buffer.from([0])]),
+      'TRAILING_BYTES',
+      [/need 10 bytes/, /found 11/],
+    ],
+    [
+      'truncated',
+      idxLabelsBytes([1, 2], { headerCount: 4 }),
+      'TRUNCATED',
+      [/4 labels/, /need 12/, /found 10/],
+    ],
   ];
 
   it.each(labelCases)('labels: %s', async (name, bytes, code, patterns) => {

@@ -63,3 +63,19 @@ export interface NinLabBridge {
   invoke(channel: Channel, request?: unknown): Promise<Reply<unknown>>;
   subscribe(listener: (event: LabEvent) => void): () => void;
 }
+
+/** Browser mode: path of the WebSocket endpoint; the token goes in the `token` query parameter. */
+export const WS_PATH = '/api/ws';
+/** Browser mode: query (or URL fragment) parameter that carries the access token. */
+export const TOKEN_PARAM = 'token';
+
+/** Browser mode: a request frame from the page. `id` pairs it with its reply. */
+export interface WireRequest {
+  id: number;
+  channel: string;
+  request?: unknown;
+}
+
+/** Browser mode: a frame from the server; `id` is null when the request frame was unreadable. */
+export type WireMessage =
+  { type: 'reply'; id: number | null; reply: Reply<unknown> } | { type: 'event'; event: LabEvent };

@@ -105,7 +105,7 @@ export function resolveResourcesDir(option?: string): string {
   }
   // This file is src-main/core/data/cache.ts, three levels below the repository root. A
   // bundled main process moves it, so packaged apps must set the option or the variable.
-  return fileURLToPath(new URL('../../../resources/', import.meta.url));
+  return resolve(fileURLToPath(new URL('../../../resources/', import.meta.url)));
 }
 
 /** Reads and validates a folder's `dataset.json`; returns null when the file does not exist. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BatchReader, epochSeed, mulberry32, shuffledOrder } from './batches';
 import type { Split } from './dataset';
 
-/** A split whose image n has every pixel equal to (n * 3) mod 256 and label n mod 10. */
+/** Builds a split whose image n has every pixel equal to (n * 3) mod 256 and label n mod 10. */
 function fakeSplit(count: number): Split {
   const images = new Uint8Array(count * 784);
   for (let n = 0; n < count; n += 1) {

@@ -57,8 +57,8 @@ export function shuffledOrder(count: number, seed: number, epoch: number): Uint3
 const PIXEL_SCALE = Float32Array.from({ length: 256 }, (_, byte) => byte / 255);
 
 /**
- * Fills reused buffers with batches of a split: `pixels` holds batchSize x 784 floats
- * (pixel / 255, image after image, row-major) and `labels` holds batchSize class labels.
+ * Fills reused buffers with batches of a split: `pixels` contains batchSize x 784 floats
+ * (pixel / 255, image after image, row-major) and `labels` contains batchSize class labels.
  * After `fill`, only the first `size` images and labels are valid.
  * NOTE: tfjs-backend-cpu 4.22 keeps a reference to a typed array passed to `tf.tensor`
  * instead of copying it, so a tensor made from `pixels` changes at the next `fill`. Dispose

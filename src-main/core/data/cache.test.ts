@@ -90,7 +90,7 @@ function sendPart(bytes: Uint8Array, sentBytes: number, after: 'close' | 'stall'
   };
 }
 
-/** A fresh data folder and cache whose resources folder holds no sample. */
+/** A fresh data folder and cache whose resources folder contains no sample. */
 function newCache(): { cache: DatasetCache; dataDir: string } {
   caseCount += 1;
   const dataDir = join(root, `data-${caseCount}`);

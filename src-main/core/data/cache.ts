@@ -1,5 +1,5 @@
 // The app's dataset cache: the full dataset in `<dataDir>/fashion-mnist/` (downloaded or
-// imported) and the bundled sample in `resources/fashion-mnist-sample/`. Each folder holds
+// imported) and the bundled sample in `resources/fashion-mnist-sample/`. Each folder contains
 // the four IDX files and a `dataset.json` record of their identity. New content is built in
 // a temporary folder beside the cache and renamed into place, so a failed download or
 // import leaves the previous cache as it was.
@@ -206,7 +206,7 @@ export class DatasetCache {
   }
 
   /**
-   * Downloads the four official files into the cache, replacing what it holds only when all
+   * Downloads the four official files into the cache, replacing its contents only when all
    * four arrive and pass their checks. Rejects with a DatasetError (code ABORTED on `signal`).
    */
   async download(options: DownloadOptions = {}): Promise<DatasetIdentity> {
@@ -216,6 +216,12 @@ export class DatasetCache {
     }
     const expectedMd5 = options.expectedMd5 ?? OFFICIAL_MD5;
     const fileNames = Object.values(DATASET_FILES).map((base) => `${base}.gz`);
+    const withoutMd5 = fileNames.filter((name) => !/^[0-9a-f]{32}$/.test(expectedMd5[name] ?? ''));
+    if (withoutMd5.length > 0) {
+      throw new RangeError(
+        `DatasetCache.download: expected an MD5 (32 hex digits) for ${withoutMd5.join(', ')}.`,
+      );
+    }
 
     return this.exclusive(() =>
       this.replaceWith(async (staging) => {

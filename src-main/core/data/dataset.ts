@@ -47,7 +47,7 @@ export interface FileDigest {
 /** Whether a dataset is the bundled sample or the full 60,000/10,000 set. */
 export type DatasetKind = 'sample' | 'full';
 
-/** Where a dataset came from. */
+/** Origin of a dataset: bundled with the app, downloaded, or imported from a folder. */
 export type DatasetSource = 'bundled' | 'downloaded' | 'imported';
 
 /** Identity of a loaded dataset: where it is, what it contains and whether it is official. */
@@ -127,7 +127,7 @@ export function digestBytes(bytes: Uint8Array): FileDigest {
 }
 
 /**
- * Returns true when `files` holds the four published gzipped files with their published MD5s.
+ * Returns true when `files` contains the four published gzipped files with their published MD5s.
  * Uncompressed files are never official, because only the gzipped files' sums are published.
  */
 export function isOfficial(files: Record<string, FileDigest>): boolean {

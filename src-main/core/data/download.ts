@@ -53,7 +53,7 @@ export interface FileDownloadRequest {
   signal?: AbortSignal;
 }
 
-/** What a finished response body looked like. */
+/** Summary of a fully received response body. */
 interface ReceivedBody {
   md5: string;
   /** Up to the first 512 bytes, for content sniffing. */
@@ -305,7 +305,7 @@ function toDatasetError(error: unknown, url: string): DatasetError {
   );
 }
 
-/** One error for a file that no mirror delivered; the single failure itself when one mirror. */
+/** Builds the error for a file that no mirror delivered, or returns the only failure. */
 function allMirrorsFailed(fileName: string, failures: DatasetError[]): DatasetError {
   if (failures.length === 1) {
     return failures[0];

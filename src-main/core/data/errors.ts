@@ -24,7 +24,7 @@ export type DatasetErrorCode =
   | 'COUNT_MISMATCH'
   /** A downloaded file's MD5 differs from the expected one. */
   | 'CHECKSUM_MISMATCH'
-  /** A server answered with an HTTP error status. */
+  /** A server returned an HTTP error status. */
   | 'HTTP_STATUS'
   /** The connection failed (refused, reset, DNS). */
   | 'NETWORK'

@@ -55,7 +55,7 @@ export function cyclicLabels(count: number): number[] {
   return Array.from({ length: count }, (_, i) => i % 10);
 }
 
-/** The four gzipped files of a tiny dataset, keyed by their standard file names. */
+/** Builds the four gzipped files of a tiny dataset, keyed by their standard file names. */
 export function datasetFixtureFiles(trainCount = 30, testCount = 20): Record<string, Buffer> {
   return {
     'train-images-idx3-ubyte.gz': gzipSync(idxImagesBytes(trainCount)),

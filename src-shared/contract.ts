@@ -61,6 +61,12 @@ export const LAB_ERROR_CODES = [
   'NO_RUN',
   /** The run is in a state that does not allow the request (for example resume while running). */
   'INVALID_STATE',
+  /** Predict or save needs a model: train one or load a checkpoint first. */
+  'NO_MODEL',
+  /** The model spec is impossible (a layer's output would be empty); `details.layerName` names the layer. */
+  'INVALID_SPEC',
+  /** The checkpoint's files are damaged or from another format version. */
+  'CHECKPOINT_INVALID',
   /** The named checkpoint or run does not exist. */
   'NOT_FOUND',
   /** A checkpoint with this name exists and `overwrite` was not set. */
@@ -147,6 +153,8 @@ export interface DatasetEntry {
   official: boolean;
   trainCount: number;
   testCount: number;
+  /** Why a dataset that should be there cannot be used (damaged files), else null. */
+  problem: string | null;
 }
 
 export interface DatasetStatus {

@@ -3,13 +3,11 @@
 //   <dataDir>/runs/<runId>/         config.json + metrics.jsonl of each run
 //   <dataDir>/checkpoints/<name>/   saved checkpoints
 //   <dataDir>/settings.json         user settings
-import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { nameSchema } from '../../src-shared/contract';
 import { LabError } from './errors';
 
-/** Environment variable that sets the data folder of browser mode and the CLI. */
-export const DATA_DIR_ENV = 'NIN_LAB_DATA_DIR';
+export { DATA_DIR_ENV, resolveDataDir } from '../core/paths';
 
 export interface DataFolder {
   /** Absolute path of the data folder; also the root the DatasetCache works in. */
@@ -17,18 +15,6 @@ export interface DataFolder {
   runs: string;
   checkpoints: string;
   settingsFile: string;
-}
-
-/** Returns the data folder: the option, then $NIN_LAB_DATA_DIR, then `~/.nin-lab`. */
-export function resolveDataDir(option?: string): string {
-  if (option !== undefined && option !== '') {
-    return resolve(option);
-  }
-  const fromEnv = process.env[DATA_DIR_ENV];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    return resolve(fromEnv);
-  }
-  return join(homedir(), '.nin-lab');
 }
 
 export function dataFolderLayout(dataDir: string): DataFolder {

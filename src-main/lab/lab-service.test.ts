@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LabEvent } from '../../src-shared/contract';
+import { NAME_PATTERN, type LabEvent } from '../../src-shared/contract';
 import { getPreset } from '../../src-shared/presets';
 import { TrainingSupervisor } from '../core/train/supervisor';
 import { LabService } from './lab-service';
@@ -247,7 +247,7 @@ describe('LabService run lifecycle', () => {
     const started = await lab.handle('training.start', startRequest);
     expect(started).toMatchObject({
       ok: true,
-      result: { data: 'sample', runId: expect.stringMatching(/^run-/) },
+      result: { data: 'sample', runId: expect.stringMatching(NAME_PATTERN) },
     });
     await expect.poll(() => stateOf(events)).toBe('running');
 

@@ -1,6 +1,5 @@
 // The training side of the lab: one supervisor (one worker process at a time), the state of
 // the current run as the renderer sees it, and checkpoints saved from or loaded into it.
-import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type {
   DataKind,
@@ -17,6 +16,7 @@ import type {
   TrainingEvent,
 } from '../../src-shared/training';
 import type { CheckpointMeta } from '../core/train/checkpoint';
+import { newRunId } from '../core/paths';
 import type { TrainingSupervisor } from '../core/train/supervisor';
 import { namedChild, type DataFolder } from './data-folder';
 import { LabError, withContractCode } from './errors';
@@ -64,12 +64,6 @@ export function idleStatus(): TrainingStatus {
     lastEpoch: null,
     error: null,
   };
-}
-
-/** Returns a run id that sorts by start time: `run-20250131-120000-a1b2`. */
-export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `run-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
 export class TrainingController {

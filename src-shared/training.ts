@@ -149,13 +149,20 @@ export const workerRequestSchema = z.discriminatedUnion('type', [
   /** Load a checkpoint's model for prediction; training it further goes through start.resumeFrom. */
   z.object({ type: z.literal('load-checkpoint'), id: z.number(), dir: z.string().min(1) }),
   z.object({
+    type: z.literal('evaluate'),
+    id: z.number(),
+    dataDir: z.string().min(1),
+    data: dataChoiceSchema,
+    maxTestImages: z.number().int().min(1).optional(),
+  }),
+  z.object({
     type: z.literal('predict'),
     id: z.number(),
     /** Test-split indices whose class probabilities to return. */
     testIndices: z.array(z.number().int().min(0)).max(256),
   }),
 ]);
-export type WorkerRequest = z.infer<typeof workerRequestSchema>;
+export type WorkerRequest = z.input<typeof workerRequestSchema>;
 
 export const workerMessageSchema = z.union([
   z.object({ type: z.literal('event'), event: trainingEventSchema }),

@@ -1,0 +1,299 @@
+// Checkpoints: a folder with the TensorFlow.js LayersModel files (model.json + weights.bin),
+// the optimiser's state (optimizer.bin) and lab.json (spec, hyperparameters, counters, history).
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { NamedTensor } from '@tensorflow/tfjs-core/dist/tensor_types';
+import { z } from 'zod';
+import { hyperparametersSchema, modelSpecSchema, type Hyperparameters, type ModelSpec } from '../../../src-shared/spec';
+import { backendNameSchema, epochMetricsSchema, stepMetricsSchema } from '../../../src-shared/training';
+import { buildModel } from '../model/build';
+import { APP_VERSION } from '../version';
+import { createOptimizer } from './optimizer';
+import type { TrainingState } from './trainer';
+
+export const CHECKPOINT_FORMAT = 'nin-lab-checkpoint';
+export const CHECKPOINT_FORMAT_VERSION = 1;
+const MODEL_FILE = 'model.json';
+const WEIGHTS_FILE = 'weights.bin';
+const OPTIMIZER_FILE = 'optimizer.bin';
+const LAB_FILE = 'lab.json';
+
+const weightEntrySchema = z.object({ name: z.string(), shape: z.array(z.number().int().min(0)), dtype: z.literal('float32') });
+
+const checkpointDatasetSchema = z.object({
+  kind: z.enum(['sample', 'full']),
+  source: z.enum(['bundled', 'downloaded', 'imported']),
+  official: z.boolean(),
+  trainCount: z.number(),
+  testCount: z.number(),
+  files: z.record(z.string(), z.object({ sha256: z.string(), md5: z.string(), bytes: z.number() })),
+});
+
+export const checkpointMetaSchema = z.object({
+  format: z.literal(CHECKPOINT_FORMAT),
+  formatVersion: z.literal(CHECKPOINT_FORMAT_VERSION),
+  appVersion: z.string(),
+  savedAt: z.string(),
+  spec: modelSpecSchema,
+  hyperparameters: hyperparametersSchema,
+  epoch: z.number().int().min(1),
+  stepInEpoch: z.number().int().min(0),
+  globalStep: z.number().int().min(0),
+  history: z.object({ steps: z.array(stepMetricsSchema), epochs: z.array(epochMetricsSchema) }),
+  dataset: checkpointDatasetSchema,
+  backend: backendNameSchema,
+  optimizer: z.object({ name: z.enum(['adam', 'sgd']), weights: z.array(weightEntrySchema) }),
+});
+export type CheckpointMeta = z.infer<typeof checkpointMetaSchema>;
+export type CheckpointDataset = z.infer<typeof checkpointDatasetSchema>;
+
+/** A checkpoint that cannot be read; the message says what is wrong and what to do. */
+export class CheckpointError extends Error {
+  constructor(
+    readonly code: 'not-found' | 'corrupt' | 'truncated' | 'format-version' | 'spec-mismatch' | 'diverged',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+}
+
+export interface LoadedCheckpoint {
+  meta: CheckpointMeta;
+  model: tfl.LayersModel;
+  optimizer: tf.Optimizer;
+}
+
+/** Save the training state into `dir`, atomically: files go to a temporary folder renamed into place. */
+export async function saveCheckpoint(
+  dir: string,
+  state: TrainingState,
+  context: { dataset: CheckpointDataset; backend: CheckpointMeta['backend'] },
+): Promise<CheckpointMeta> {
+  if (state.diverged) {
+    throw new CheckpointError('diverged', 'The last run stopped on a non-finite loss, so its weights are not saved. Train again with a lower learning rate, then save.');
+  }
+  const temporary = `${dir}.saving-${randomBytes(4).toString('hex')}`;
+  await mkdir(temporary, { recursive: true });
+  try {
+    await writeModelFiles(temporary, state.model);
+    const optimizerWeights = await state.optimizer.getWeights();
+    const optimizerEntries = await writeTensors(path.join(temporary, OPTIMIZER_FILE), optimizerWeights);
+    const meta: CheckpointMeta = {
+      format: CHECKPOINT_FORMAT,
+      formatVersion: CHECKPOINT_FORMAT_VERSION,
+      appVersion: APP_VERSION,
+      savedAt: new Date().toISOString(),
+      spec: state.spec,
+      hyperparameters: state.hyperparameters,
+      epoch: state.epoch,
+      stepInEpoch: state.stepInEpoch,
+      globalStep: state.globalStep,
+      history: state.history,
+      dataset: context.dataset,
+      backend: context.backend,
+      optimizer: { name: state.hyperparameters.optimizer, weights: optimizerEntries },
+    };
+    await writeFile(path.join(temporary, LAB_FILE), JSON.stringify(meta, null, 1));
+    await replaceFolder(temporary, dir);
+    return meta;
+  } catch (error) {
+    await rm(temporary, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function writeModelFiles(dir: string, model: tfl.LayersModel): Promise<void> {
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      await writeFile(path.join(dir, WEIGHTS_FILE), Buffer.from(weightData));
+      const modelJson = {
+        format: 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs }],
+      };
+      await writeFile(path.join(dir, MODEL_FILE), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+}
+
+async function writeTensors(file: string, tensors: NamedTensor[]): Promise<CheckpointMeta['optimizer']['weights']> {
+  const parts: Buffer[] = [];
+  const entries = [];
+  for (const { name, tensor } of tensors) {
+    const values = (await tensor.data()) as Float32Array;
+    parts.push(Buffer.from(values.buffer, values.byteOffset, values.byteLength));
+    entries.push({ name, shape: tensor.shape, dtype: 'float32' as const });
+  }
+  await writeFile(file, Buffer.concat(parts));
+  return entries;
+}
+
+/** Move `source` to `target`, replacing an existing folder only once the new one is complete. */
+async function replaceFolder(source: string, target: string): Promise<void> {
+  const previous = `${target}.previous-${randomBytes(4).toString('hex')}`;
+  const exists = await stat(target).then(() => true, () => false);
+  if (exists) await rename(target, previous);
+  await rename(source, target);
+  if (exists) await rm(previous, { recursive: true, force: true });
+}
+
+/** Read and check lab.json of a checkpoint folder. */
+export async function readCheckpointMeta(dir: string): Promise<CheckpointMeta> {
+  const file = path.join(dir, LAB_FILE);
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new CheckpointError('not-found', `No checkpoint in ${dir}: ${LAB_FILE} is missing. Choose a folder that NiN Lab saved a checkpoint into.`);
+  });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new CheckpointError('corrupt', `${file} is not valid JSON (${text.length} bytes), so the checkpoint is damaged. Save the checkpoint again.`);
+  }
+  const version = (raw as { formatVersion?: unknown })?.formatVersion;
+  if ((raw as { format?: unknown })?.format === CHECKPOINT_FORMAT && version !== CHECKPOINT_FORMAT_VERSION) {
+    throw new CheckpointError('format-version', `${file} has format version ${String(version)}, but this NiN Lab ${APP_VERSION} reads version ${CHECKPOINT_FORMAT_VERSION}. Open it with the NiN Lab version that saved it, or update NiN Lab.`);
+  }
+  const parsed = checkpointMetaSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CheckpointError('corrupt', `${file} is not a valid NiN Lab checkpoint: ${issue.path.join('.') || 'top level'}: ${issue.message}. Save the checkpoint again.`);
+  }
+  return parsed.data;
+}
+
+interface ModelJson {
+  weightsManifest: Array<{ paths: string[]; weights: Array<z.infer<typeof weightEntrySchema>> }>;
+}
+
+async function readModelJson(dir: string): Promise<ModelJson> {
+  const file = path.join(dir, MODEL_FILE);
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new CheckpointError('truncated', `${file} is missing, so the checkpoint has no model. Save the checkpoint again.`);
+  });
+  try {
+    const json = JSON.parse(text) as ModelJson;
+    z.array(z.object({ paths: z.array(z.string()).length(1), weights: z.array(weightEntrySchema) })).length(1).parse(json.weightsManifest);
+    return json;
+  } catch {
+    throw new CheckpointError('corrupt', `${file} is not a valid TensorFlow.js model file with one weights file. Save the checkpoint again.`);
+  }
+}
+
+/** Read a float32 file and check its size against the shapes it must hold. */
+async function readFloat32File(file: string, entries: Array<{ shape: number[] }>): Promise<Float32Array> {
+  const expected = entries.reduce((total, entry) => total + tf.util.sizeFromShape(entry.shape), 0) * 4;
+  const bytes = await readFile(file).catch(() => {
+    throw new CheckpointError('truncated', `${file} is missing; expected ${expected} bytes of weights. Save the checkpoint again.`);
+  });
+  if (bytes.length !== expected) {
+    const what = bytes.length < expected ? 'truncated' : 'longer than its manifest';
+    throw new CheckpointError('truncated', `${file} is ${what}: expected ${expected} bytes, found ${bytes.length}. Save the checkpoint again.`);
+  }
+  const copy = new Uint8Array(bytes);
+  return new Float32Array(copy.buffer, 0, expected / 4);
+}
+
+function splitTensors(values: Float32Array, entries: Array<{ name: string; shape: number[] }>): NamedTensor[] {
+  let offset = 0;
+  return entries.map(({ name, shape }) => {
+    const size = tf.util.sizeFromShape(shape);
+    const tensor = tf.tensor(values.subarray(offset, offset + size), shape, 'float32');
+    offset += size;
+    return { name, tensor };
+  });
+}
+
+/** Compare the model's weights with the checkpoint's and name the first layer that differs. */
+function checkShapes(model: tfl.LayersModel, entries: ModelJson['weightsManifest'][0]['weights'], dir: string): void {
+  const weights = model.weights;
+  const count = Math.max(weights.length, entries.length);
+  for (let index = 0; index < count; index += 1) {
+    const mine = weights[index];
+    const theirs = entries[index];
+    const layer = (theirs?.name ?? mine?.originalName ?? '?').split('/')[0];
+    const same = mine && theirs && JSON.stringify(mine.shape) === JSON.stringify(theirs.shape);
+    if (!same) {
+      throw new CheckpointError(
+        'spec-mismatch',
+        `The checkpoint in ${dir} does not fit this architecture: layer ${layer} has weights ` +
+          `${theirs ? JSON.stringify(theirs.shape) : 'none'} in the checkpoint but ${mine ? JSON.stringify(mine.shape) : 'none'} in the model. ` +
+          'Load the checkpoint with its own spec, or start a new run for this architecture.',
+      );
+    }
+  }
+}
+
+/**
+ * Load a checkpoint into a new model and optimiser; the model in use is not touched.
+ * With `intoSpec`, the weights must fit that architecture instead of the saved spec; with
+ * `hyperparameters`, the optimiser is built from those (its state kept when it is the same kind).
+ */
+export async function loadCheckpoint(
+  dir: string,
+  options: { intoSpec?: ModelSpec; hyperparameters?: Hyperparameters } = {},
+): Promise<LoadedCheckpoint> {
+  const meta = await readCheckpointMeta(dir);
+  const modelJson = await readModelJson(dir);
+  const manifest = modelJson.weightsManifest[0];
+  const values = await readFloat32File(path.join(dir, manifest.paths[0]), manifest.weights);
+  const optimizerValues = await readFloat32File(path.join(dir, OPTIMIZER_FILE), meta.optimizer.weights);
+
+  const model = buildModel(options.intoSpec ?? meta.spec, meta.hyperparameters);
+  try {
+    checkShapes(model, manifest.weights, dir);
+    const tensors = splitTensors(values, manifest.weights);
+    model.setWeights(tensors.map((entry) => entry.tensor));
+    tf.dispose(tensors.map((entry) => entry.tensor));
+    // The saved optimiser state carries over unless the run switches to another optimiser.
+    const hyperparameters = options.hyperparameters ?? meta.hyperparameters;
+    const optimizer = createOptimizer(hyperparameters);
+    if (hyperparameters.optimizer === meta.optimizer.name) {
+      await optimizer.setWeights(splitTensors(optimizerValues, meta.optimizer.weights));
+    }
+    return { meta, model, optimizer };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+export interface CheckpointListing {
+  name: string;
+  dir: string;
+  savedAt: string;
+  epoch: number;
+  globalStep: number;
+  testAccuracy: number | null;
+  inputSize: number;
+}
+
+/** List the checkpoints saved under `root`, newest first; folders that are not checkpoints are skipped. */
+export async function listCheckpoints(root: string): Promise<CheckpointListing[]> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  const listings: CheckpointListing[] = [];
+  for (const name of names) {
+    if (name.includes('.saving-') || name.includes('.previous-')) continue;
+    const dir = path.join(root, name);
+    const meta = await readCheckpointMeta(dir).catch(() => null);
+    if (!meta) continue;
+    const lastEpoch = meta.history.epochs.at(-1);
+    listings.push({
+      name,
+      dir,
+      savedAt: meta.savedAt,
+      epoch: meta.epoch,
+      globalStep: meta.globalStep,
+      testAccuracy: lastEpoch ? lastEpoch.testAccuracy : null,
+      inputSize: meta.spec.inputSize,
+    });
+  }
+  return listings.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
+}

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveDataDir } from '../lab/data-folder';
@@ -84,7 +84,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServe> {
 function buildRenderer(): void {
   const log = createLogger('serve');
   log.info('renderer not built yet, running electron-vite build');
-  const bin = createRequire(import.meta.url).resolve('electron-vite/bin/electron-vite.js');
+  // The package exports no bin path, so find it beside its package.json.
+  const packageJson = createRequire(import.meta.url).resolve('electron-vite/package.json');
+  const bin = join(dirname(packageJson), 'bin', 'electron-vite.js');
   const result = spawnSync(process.execPath, [bin, 'build'], {
     cwd: REPOSITORY_ROOT,
     stdio: 'inherit',

@@ -22,7 +22,7 @@ export function registerLabIpc(
     ): Promise<Reply<unknown>> | Reply<unknown> => {
       const url = event.senderFrame?.url ?? '';
       if (!isTrustedFrame(url)) {
-        log.warn('IPC request from a foreign frame refused', { url, channel: String(channel) });
+        log.warn('IPC request from a foreign frame rejected', { url, channel: String(channel) });
         return {
           ok: false,
           error: {

@@ -1,6 +1,6 @@
 // LabService: the whole lab behind one transport-free method, handle(channel, request).
-// Electron IPC and the browser-mode WebSocket server pass raw input to it; it validates each
-// request against the contract, runs it and returns `{ ok, result | error }`, and pushes
+// Electron IPC and the browser-mode WebSocket server pass raw input to it. It validates each
+// request against the contract, runs it and returns `{ ok, result | error }`. It also pushes
 // LabEvents to subscribers at a bounded rate.
 import { rm } from 'node:fs/promises';
 import {
@@ -99,13 +99,13 @@ export class LabService {
    */
   async handle(channel: unknown, rawRequest: unknown): Promise<Reply<unknown>> {
     if (!isChannel(channel)) {
-      const shown =
+      const shownName =
         typeof channel === 'string' ? JSON.stringify(channel.slice(0, 80)) : typeof channel;
       return {
         ok: false,
         error: {
           code: 'UNKNOWN_CHANNEL',
-          message: `Unknown request channel ${shown}. Use one of the channels of the lab contract.`,
+          message: `Unknown request channel ${shownName}. Use one of the channels of the lab contract.`,
         },
       };
     }

@@ -17,8 +17,8 @@ export class SettingsStore {
   }
 
   /**
-   * Reads the settings file. A missing file gives the defaults; an unreadable or invalid one
-   * is logged and replaced by the defaults, so a damaged file never stops the app.
+   * Reads the settings file. A missing file gives the defaults. An unreadable or invalid file
+   * is logged and the defaults are used, so a damaged file does not stop the app.
    */
   async load(): Promise<Settings> {
     let text: string;

@@ -1,5 +1,5 @@
 // The training side of the lab: one supervisor (one worker process at a time), the state of
-// the current run as the renderer sees it, and checkpoints saved from or loaded into it.
+// the current run as the renderer shows it, and checkpoints saved from or loaded into it.
 import { stat } from 'node:fs/promises';
 import type {
   DataKind,
@@ -72,8 +72,8 @@ export class TrainingController {
   /** Data of the worker's model, used to look up test labels for predictions. */
   private modelData: DataKind | null = null;
   /**
-   * Dataset the worker holds in memory; predict() uses it. A worker that never ran holds the
-   * sample once it predicts, so a loaded checkpoint predicts on the data of the last run.
+   * Dataset in the worker's memory, which predict() uses. A worker that never trained loads the
+   * sample to predict, so a loaded checkpoint predicts on the data of the last run, if any.
    */
   private workerData: DataKind | null = null;
   /** Set while start or load awaits the worker, so a second one is rejected at once. */

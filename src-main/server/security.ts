@@ -1,7 +1,7 @@
 // Access checks of the browser-mode server: the token, the Host header and the WebSocket
-// Origin. The token stops other local users and web pages from driving the lab; the Host
-// and Origin checks stop a web page on another site (or one that rebinds its DNS name to
-// 127.0.0.1) from using a victim's browser to reach the server.
+// Origin. The token stops other local users and web pages from driving the lab. The Host
+// and Origin checks stop a page on another site from using the user's browser to reach
+// the server, including a site that rebinds its DNS name to 127.0.0.1.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { TOKEN_PARAM } from '../../src-shared/lab-api';
@@ -22,11 +22,11 @@ export function tokenOf(request: IncomingMessage): string | null {
 }
 
 /** Compares tokens in constant time, so response timing does not leak a prefix. */
-export function tokenMatches(given: string | null, expected: string): boolean {
-  if (given === null) {
+export function tokenMatches(received: string | null, expected: string): boolean {
+  if (received === null) {
     return false;
   }
-  const a = Buffer.from(given);
+  const a = Buffer.from(received);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
@@ -40,7 +40,7 @@ export function isWildcardHost(host: string): boolean {
 }
 
 /**
- * Returns the Host header values the server answers to. On a loopback address these are the
+ * Returns the Host header values the server accepts. On a loopback address these are the
  * loopback names with the port. On a wildcard address any Host is taken (the user chose to
  * expose the server), and the Origin check still applies.
  */

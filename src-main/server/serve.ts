@@ -18,7 +18,7 @@ export const DEFAULT_PORT = 8177;
 export const DEFAULT_HOST = '127.0.0.1';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Where electron-vite writes the built renderer. */
+/** Output folder of the built renderer (electron-vite writes it). */
 export const DEFAULT_STATIC_DIR = resolve(REPOSITORY_ROOT, 'out/renderer');
 
 export interface ServeOptions {

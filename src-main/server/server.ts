@@ -68,7 +68,7 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
         sendJson(
           response,
           500,
-          failure('INTERNAL', 'The server failed to answer this request; see its log.'),
+          failure('INTERNAL', 'The server failed to handle this request; see its log.'),
         );
       }
     });
@@ -176,7 +176,7 @@ function acceptUpgrade(
 ): boolean {
   const path = (request.url ?? '/').split('?')[0];
   const refuse = (status: number, reason: string): false => {
-    log.warn('WebSocket refused', {
+    log.warn('WebSocket upgrade rejected', {
       reason,
       origin: request.headers.origin,
       remote: request.socket.remoteAddress,
@@ -240,7 +240,7 @@ function idOf(value: unknown): number | null {
 }
 
 function rejectHost(request: IncomingMessage, response: ServerResponse, log: Logger): void {
-  log.warn('request with a foreign Host header refused', { host: request.headers.host });
+  log.warn('request with a foreign Host header rejected', { host: request.headers.host });
   sendJson(
     response,
     403,

@@ -140,7 +140,7 @@ export const zh: Record<keyof typeof en, string> = {
   'train.trainAccuracy': '训练准确率',
   'train.testAccuracy': '测试准确率',
   'train.blocked.spec': '无法训练：{reason}',
-  'train.blocked.invalid': '请先修正{field}。',
+  'train.blocked.invalid': '请先修正 {field}。',
   'train.blocked.hyperparameter': '请先修正{field}。',
   'train.blocked.busy': '正在训练。',
   'train.options': '短时训练',

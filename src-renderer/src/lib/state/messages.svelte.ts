@@ -26,7 +26,9 @@ export class MessagesState {
 
   push(level: MessageLevel, key: MessageKey, params?: MessageParams, extra?: Partial<Message>): void {
     const message: Message = { id: this.#nextId++, level, key, params, ...extra };
-    this.items = [...this.items, message].slice(-MAX_MESSAGES);
+    // A repeat of a shown message (two requests failing for one cause) replaces it.
+    const others = this.items.filter((item) => !sameMessage(item, message));
+    this.items = [...others, message].slice(-MAX_MESSAGES);
   }
 
   info(key: MessageKey, params?: MessageParams): void {
@@ -47,6 +49,15 @@ export class MessagesState {
   dismissCode(code: string): void {
     this.items = this.items.filter((message) => message.code !== code);
   }
+}
+
+function sameMessage(a: Message, b: Message): boolean {
+  return (
+    a.level === b.level &&
+    a.key === b.key &&
+    a.detail === b.detail &&
+    JSON.stringify(a.params) === JSON.stringify(b.params)
+  );
 }
 
 const ERROR_KEYS: Record<string, MessageKey> = {

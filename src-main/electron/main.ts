@@ -4,6 +4,7 @@ import { app, BrowserWindow, dialog, session, utilityProcess } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RESOURCES_ENV } from '../core/data/cache';
+import { DATA_DIR_ENV } from '../core/paths';
 import { TrainingSupervisor } from '../core/train/supervisor';
 import { LabService } from '../lab/lab-service';
 import { createLogger } from '../lab/log';
@@ -33,7 +34,8 @@ async function createLab(): Promise<LabService> {
     join(MAIN_DIR, 'worker.js'),
   );
   return LabService.create({
-    dataDir: app.getPath('userData'),
+    // $NIN_LAB_DATA_DIR overrides the per-user folder (tests, portable setups).
+    dataDir: process.env[DATA_DIR_ENV] || app.getPath('userData'),
     mode: 'electron',
     createSupervisor: () => new TrainingSupervisor(spawnWorker),
     pickFolder: pickFolder,

@@ -9,8 +9,8 @@ import { E2E_TOKEN } from './e2e/support/lab';
 /** Port of the browser-mode server under test; change it with NIN_LAB_E2E_PORT if taken. */
 const PORT = Number(process.env.NIN_LAB_E2E_PORT ?? 5799);
 
-// Workers inherit the environment of this (main) process, so every worker sees the same
-// temporary data folder: fresh settings, runs and checkpoints on every test run.
+// Workers inherit the environment of this (main) process, so all of them use the same
+// temporary data folder, which gives fresh settings, runs and checkpoints on every test run.
 process.env.NIN_LAB_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'nin-lab-e2e-'));
 
 const CHROMIUM_ARGS = [

@@ -1,4 +1,4 @@
-// Journey: without the right token the server refuses requests and the page says why.
+// Journey: without the right token the server rejects requests and the page shows the error.
 import { expect, test } from '@playwright/test';
 import { E2E_TOKEN } from './support/lab';
 

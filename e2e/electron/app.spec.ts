@@ -16,7 +16,7 @@ import {
 } from '../support/journeys';
 import { waitForLab } from '../support/lab';
 
-/** The Electron binary's path, or why there is none. */
+/** Find the Electron binary; returns its path, or the reason it is missing. */
 function findElectron(): { path: string } | { reason: string } {
   const require = createRequire(import.meta.url);
   try {

@@ -160,7 +160,7 @@ export async function checkpointRoundTrip(page: Page): Promise<void> {
 
   expect(await predictExamples(page)).toEqual(before);
 
-  // Delete asks for a second click before it deletes.
+  // Delete needs a second click to confirm.
   await entry.getByTestId('delete-checkpoint').click();
   await expect(entry).toBeVisible();
   await entry.getByTestId('delete-checkpoint').click();

@@ -32,8 +32,8 @@ export interface ShortRun {
 }
 
 /**
- * Choose the narrow 28×28 network and a short run on the bundled sample, so a spec trains in
- * seconds on a 2-core machine.
+ * Choose the narrow 28×28 network and a short run on the bundled sample, so the spec's
+ * training stays short on a 2-core CI machine.
  */
 export async function prepareShortRun(page: Page, run: ShortRun = {}): Promise<void> {
   await page.getByTestId('preset').selectOption('nin-28-lite');

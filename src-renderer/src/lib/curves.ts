@@ -43,8 +43,8 @@ export function curvesOf(history: MetricsHistory, smoothing: number): CurveSet {
 }
 
 /**
- * Coalesce redraw requests: `draw` runs in an animation frame, at most once per `intervalMs`,
- * however often request() is called. Returns request and cancel.
+ * Create a redraw scheduler: request() runs `draw` in the next animation frame, and calls
+ * made while a draw is pending, or sooner than `intervalMs` after the last draw, are merged.
  */
 export function createScheduler(draw: () => void, intervalMs: number) {
   let frame: number | null = null;

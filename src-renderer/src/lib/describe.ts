@@ -5,7 +5,7 @@ import { MAX_BODY_LAYERS, type Blocker } from './layer-view';
 
 type Translate = (key: MessageKey, params?: MessageParams) => string;
 
-/** The shape issue as a sentence naming the layer, its window and its input size. */
+/** Describe a shape issue in a sentence naming the layer, its window and its input size. */
 export function describeIssue(issue: SpecIssue, t: Translate): string {
   return t('issue.message', {
     index: issue.layerIndex,
@@ -18,7 +18,7 @@ export function describeIssue(issue: SpecIssue, t: Translate): string {
   });
 }
 
-/** Why Train is disabled by the model spec, naming the layer where there is one. */
+/** Describe why the model spec disables Train, naming the layer where there is one. */
 export function describeBlocker(blocker: Blocker, t: Translate): string {
   switch (blocker.type) {
     case 'shape':

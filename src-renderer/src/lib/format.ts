@@ -3,12 +3,12 @@ import type { MessageKey, MessageParams } from './i18n/i18n.svelte';
 
 type Translate = (key: MessageKey, params?: MessageParams) => string;
 
-/** An integer with thousands separators in the UI's locale: 1,234,567. */
+/** Format an integer with thousands separators in the UI's locale: 1,234,567. */
 export function formatCount(value: number, locale: string): string {
   return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(value);
 }
 
-/** A large count with a metric suffix: 12.3 M, 1.05 G; exact below 10,000. */
+/** Format a large count with a metric suffix (12.3 M, 1.05 G), exactly below 10,000. */
 export function formatCompact(value: number, locale: string): string {
   if (Math.abs(value) < 10_000) return formatCount(value, locale);
   const units: [number, string][] = [
@@ -22,7 +22,7 @@ export function formatCompact(value: number, locale: string): string {
   return `${digits.format(value / scale)} ${suffix}`;
 }
 
-/** Bytes in binary units: 512 B, 3.1 KiB, 12.0 MiB. */
+/** Format bytes in binary units: 512 B, 3.1 KiB, 12 MiB. */
 export function formatBytes(bytes: number, locale: string): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
@@ -35,7 +35,7 @@ export function formatBytes(bytes: number, locale: string): string {
   return `${digits.format(value)} ${units[unit]}`;
 }
 
-/** A fraction in [0, 1] as a percentage with one decimal: 0.8734 → 87.3%. */
+/** Format a fraction in [0, 1] as a percentage with one decimal: 0.8734 → 87.3%. */
 export function formatPercent(fraction: number, locale: string): string {
   return new Intl.NumberFormat(locale, {
     style: 'percent',
@@ -44,13 +44,13 @@ export function formatPercent(fraction: number, locale: string): string {
   }).format(fraction);
 }
 
-/** A number with `digits` significant digits, for losses and rates. */
+/** Format a number with `digits` significant digits, for losses and rates. */
 export function formatNumber(value: number, locale: string, digits = 4): string {
   if (!Number.isFinite(value)) return String(value);
   return new Intl.NumberFormat(locale, { maximumSignificantDigits: digits }).format(value);
 }
 
-/** A duration in seconds as "42 s", "3 min 5 s" or "1 h 20 min". */
+/** Format a duration in seconds as "42 s", "3 min 5 s" or "1 h 20 min". */
 export function formatDuration(seconds: number, t: Translate): string {
   const total = Math.max(0, Math.round(seconds));
   const h = Math.floor(total / 3600);
@@ -61,7 +61,7 @@ export function formatDuration(seconds: number, t: Translate): string {
   return t('time.seconds', { s });
 }
 
-/** A shape as the book prints it: (1, 96, 54, 54). */
+/** Format a shape as the book prints it: (1, 96, 54, 54). */
 export function formatShape(dims: number[]): string {
   return `(${dims.join(', ')})`;
 }

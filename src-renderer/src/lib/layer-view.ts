@@ -20,7 +20,7 @@ import {
 
 export type LayerField = 'channels' | 'kernel' | 'stride' | 'padding' | 'window' | 'rate';
 
-/** Why the spec cannot be trained, with what a UI needs to say it in any language. */
+/** Reason the spec cannot be trained, with the fields a UI needs to state it in any language. */
 export type Blocker =
   | { type: 'shape'; issue: SpecIssue }
   | { type: 'field'; layerIndex: number; layerName: string; field: LayerField }
@@ -56,14 +56,14 @@ export function layerNames(body: readonly BodyLayer[]): string[] {
 
 const bodySchemas = { nin: ninBlockSchema, maxpool: maxPoolSchema, dropout: dropoutSchema };
 
-/** The first field of `layer` that its schema rejects, or null. */
+/** Return the first field of `layer` that its schema rejects, or null. */
 export function invalidField(layer: BodyLayer): LayerField | null {
   const result = bodySchemas[layer.type].safeParse(layer);
   if (result.success) return null;
   return result.error.issues[0].path[0] as LayerField;
 }
 
-/** Most layers before the classifier, as modelSpecSchema allows (the main process checks too). */
+/** Maximum number of layers before the classifier, as modelSpecSchema allows (main checks it too). */
 export const MAX_BODY_LAYERS = 32;
 
 function firstBlocker(spec: ModelSpec, names: string[]): Blocker | null {
@@ -83,7 +83,7 @@ function firstBlocker(spec: ModelSpec, names: string[]): Blocker | null {
   return null;
 }
 
-/** The spec cut before layer `count`, with a 1×1 classifier that fits any input. */
+/** Return the spec cut before layer `count`, with a 1×1 classifier that fits any input. */
 function prefixSpec(spec: ModelSpec, count: number): ModelSpec {
   return {
     inputSize: spec.inputSize,

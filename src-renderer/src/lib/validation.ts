@@ -34,7 +34,7 @@ export function rangeText(range: NumberRange): string {
   return `${open}${range.min}, ${range.max}${close}`;
 }
 
-/** The localized message for a value outside `range`, or null when the value is valid. */
+/** Return the localized message for a value the schema rejects, or null when it is valid. */
 export function numberError(
   schema: z.ZodNumber,
   value: unknown,
@@ -44,11 +44,4 @@ export function numberError(
   const range = numberRange(schema);
   if (range.integer) return t('validation.integer', { min: range.min, max: range.max });
   return t('validation.number', { range: rangeText(range) });
-}
-
-/** The value of a number input, or null when the field is empty or not a number. */
-export function parseNumberInput(text: string): number | null {
-  if (text.trim() === '') return null;
-  const value = Number(text);
-  return Number.isFinite(value) ? value : null;
 }

@@ -5,7 +5,7 @@ import { hyperparametersSchema, type Hyperparameters } from '../../../../src-sha
 export type HyperparameterField = keyof Hyperparameters;
 
 export class HyperparametersState {
-  /** Deeply reactive for bind:value; an empty number input holds null until the user types. */
+  /** Deeply reactive for bind:value. An empty number input stores null until the user types. */
   values = $state<Hyperparameters>(getPreset('nin-28-lite').hyperparameters);
 
   readonly parsed = $derived(hyperparametersSchema.safeParse(this.values));

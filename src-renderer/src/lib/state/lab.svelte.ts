@@ -34,7 +34,7 @@ export class Lab {
 
   info = $state.raw<AppInfo | null>(null);
   settings = $state.raw<Settings>(DEFAULT_SETTINGS);
-  /** 'connecting' until init() has the first answers; tests wait on 'ready'. */
+  /** 'connecting' until init() has received the first replies; tests wait on 'ready'. */
   phase = $state<'connecting' | 'ready' | 'failed'>('connecting');
 
   constructor(api: LabApi) {

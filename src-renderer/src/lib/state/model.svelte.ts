@@ -24,7 +24,7 @@ export class ModelState {
   );
   readonly canAddLayer = $derived(this.spec.body.length < MAX_BODY_LAYERS);
 
-  /** A plain copy for the LabApi: proxies cannot cross IPC or structuredClone. */
+  /** Return a plain copy for the LabApi: state proxies cannot cross IPC or structuredClone. */
   snapshot(): ModelSpec {
     return $state.snapshot(this.spec);
   }

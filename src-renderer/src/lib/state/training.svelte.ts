@@ -1,5 +1,5 @@
-// The current run as the renderer sees it: state, progress, backend and the metrics history
-// behind the curves.
+// The current run in the renderer: state, progress, backend and the metrics history behind
+// the curves.
 import type { MetricsHistory, TrainingStatus } from '../../../../src-shared/contract';
 import type { DataKind } from '../../../../src-shared/contract';
 import type {
@@ -11,7 +11,7 @@ import type {
   TrainingEvent,
 } from '../../../../src-shared/training';
 
-/** States in which a run holds the worker; Train is disabled and Stop enabled. */
+/** States in which a run occupies the worker, so Train is disabled and Stop enabled. */
 const ACTIVE_STATES: readonly RunState[] = ['starting', 'running', 'paused', 'stopping'];
 
 export class TrainingState {
@@ -30,7 +30,7 @@ export class TrainingState {
   lastStep = $state.raw<StepMetrics | null>(null);
   lastEpoch = $state.raw<EpochMetrics | null>(null);
 
-  // The history grows by one entry per event; a plain array plus a version counter avoids
+  // The history grows by one entry per event. A plain array plus a version counter avoids
   // copying it on every step, and readers of `history` re-run when the version changes.
   #steps: StepMetrics[] = [];
   #epochs: EpochMetrics[] = [];

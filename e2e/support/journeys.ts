@@ -35,7 +35,14 @@ export async function ninBlockExpands(page: Page): Promise<void> {
   await page.getByTestId('preset').selectOption('nin-28-lite');
   await expect(page.getByTestId('row-nin1_conv')).toHaveCount(0);
   await page.getByRole('button', { name: 'Show the layers inside nin1' }).click();
-  const rows = ['nin1_conv', 'nin1_relu', 'nin1_conv1x1a', 'nin1_relu1x1a', 'nin1_conv1x1b', 'nin1_relu1x1b'];
+  const rows = [
+    'nin1_conv',
+    'nin1_relu',
+    'nin1_conv1x1a',
+    'nin1_relu1x1a',
+    'nin1_conv1x1b',
+    'nin1_relu1x1b',
+  ];
   for (const name of rows) await expect(page.getByTestId(`row-${name}`)).toBeVisible();
   // A 5×5 convolution from 1 to 32 channels has 5·5·1·32 weights and 32 biases.
   await expect(page.getByTestId('row-nin1_conv')).toContainText('832');
@@ -62,7 +69,9 @@ export async function impossibleInputDisablesTrain(page: Page): Promise<void> {
 export async function invalidFieldBlocksTrain(page: Page): Promise<void> {
   await page.getByTestId('preset').selectOption('nin-28-lite');
   await page.getByTestId('nin2-channels').fill('0');
-  await expect(page.getByTestId('nin2-channels-error')).toHaveText('Enter an integer from 1 to 2048.');
+  await expect(page.getByTestId('nin2-channels-error')).toHaveText(
+    'Enter an integer from 1 to 2048.',
+  );
   await expect(page.getByTestId('train')).toBeDisabled();
   await expect(page.getByTestId('train-blocked')).toContainText('nin2');
 
@@ -75,7 +84,10 @@ export async function invalidFieldBlocksTrain(page: Page): Promise<void> {
 }
 
 /** Train a few steps on the sample; optionally save README screenshots in both languages. */
-export async function trainOnSample(page: Page, screenshots: { en: string; zh: string } | null): Promise<void> {
+export async function trainOnSample(
+  page: Page,
+  screenshots: { en: string; zh: string } | null,
+): Promise<void> {
   await prepareShortRun(page, { epochs: 1, batchSize: 32, maxSteps: 12, maxTestImages: 200 });
   await page.getByTestId('train').click();
   await waitForRunEnd(page);

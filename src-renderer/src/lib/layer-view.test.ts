@@ -46,7 +46,12 @@ describe('buildTableView', () => {
     if (nin2.type !== 'nin') throw new Error('nin-28-lite changed: body[2] is not a NiN block');
     (nin2 as { channels: number | null }).channels = null;
     const view = buildTableView(spec);
-    expect(view.blocker).toEqual({ type: 'field', layerIndex: 2, layerName: 'nin2', field: 'channels' });
+    expect(view.blocker).toEqual({
+      type: 'field',
+      layerIndex: 2,
+      layerName: 'nin2',
+      field: 'channels',
+    });
     expect(view.blockedRow).toBe(2);
     expect(isPending(view.rows[1])).toBe(false);
     expect(isPending(view.rows[2])).toBe(true);

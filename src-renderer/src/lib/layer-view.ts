@@ -67,7 +67,8 @@ export function invalidField(layer: BodyLayer): LayerField | null {
 export const MAX_BODY_LAYERS = 32;
 
 function firstBlocker(spec: ModelSpec, names: string[]): Blocker | null {
-  if (!modelSpecSchema.shape.inputSize.safeParse(spec.inputSize).success) return { type: 'inputSize' };
+  if (!modelSpecSchema.shape.inputSize.safeParse(spec.inputSize).success)
+    return { type: 'inputSize' };
   if (spec.body.length === 0 || spec.body.length > MAX_BODY_LAYERS) {
     return { type: 'bodyLength', length: spec.body.length };
   }
@@ -93,7 +94,12 @@ function prefixSpec(spec: ModelSpec, count: number): ModelSpec {
 }
 
 function pendingRows(spec: ModelSpec, names: string[], from: number): PendingRow[] {
-  const kinds: LayerKind[] = [...spec.body.map((layer) => layer.type), 'classifier', 'gap', 'flatten'];
+  const kinds: LayerKind[] = [
+    ...spec.body.map((layer) => layer.type),
+    'classifier',
+    'gap',
+    'flatten',
+  ];
   return names.slice(from).map((name, offset) => ({
     index: from + offset,
     name,

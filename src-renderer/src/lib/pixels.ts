@@ -13,7 +13,11 @@ export function decodeBase64(text: string): Uint8Array {
  * Create an attachment that draws grey bytes (0 = black, row-major) onto its canvas. The
  * image is inverted, so the garment is dark on white like a printed figure.
  */
-export function drawGrey(pixelsBase64: string, width: number, height: number): Attachment<HTMLCanvasElement> {
+export function drawGrey(
+  pixelsBase64: string,
+  width: number,
+  height: number,
+): Attachment<HTMLCanvasElement> {
   return (canvas) => {
     const context = canvas.getContext('2d');
     if (!context) return;

@@ -35,11 +35,7 @@ export function rangeText(range: NumberRange): string {
 }
 
 /** Return the localized message for a value the schema rejects, or null when it is valid. */
-export function numberError(
-  schema: z.ZodNumber,
-  value: unknown,
-  t: Translate,
-): string | null {
+export function numberError(schema: z.ZodNumber, value: unknown, t: Translate): string | null {
   if (typeof value === 'number' && schema.safeParse(value).success) return null;
   const range = numberRange(schema);
   if (range.integer) return t('validation.integer', { min: range.min, max: range.max });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { en } from './en';
 import { zh } from './zh';
 
-const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
+const placeholders = (text: string) =>
+  [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
 
 describe('dictionaries', () => {
   it('have the same keys in English and Chinese', () => {

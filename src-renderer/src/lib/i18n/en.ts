@@ -174,7 +174,8 @@ export const en = {
 
   'ckpt.title': 'Checkpoints',
   'ckpt.name': 'Checkpoint name',
-  'ckpt.namePattern': '1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit.',
+  'ckpt.namePattern':
+    '1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit.',
   'ckpt.save': 'Save',
   'ckpt.load': 'Load',
   'ckpt.resume': 'Resume training',
@@ -208,9 +209,11 @@ export const en = {
   'error.NOT_CACHED': 'The full set is not downloaded or imported yet.',
   'error.BUSY': 'A download or import is already running.',
   'error.WORKER_FAILED': 'The training process failed.',
-  'error.UNAUTHORIZED': 'The lab refused the connection: the token in the address is missing or wrong.',
+  'error.UNAUTHORIZED':
+    'The lab refused the connection: the token in the address is missing or wrong.',
   'error.TRANSPORT': 'The connection to the lab failed.',
-  'error.nonFiniteLoss': 'The loss became NaN or infinite, so training stopped. Try a smaller learning rate.',
+  'error.nonFiniteLoss':
+    'The loss became NaN or infinite, so training stopped. Try a smaller learning rate.',
   'error.checksum': 'A downloaded file does not match its published checksum.',
   'error.fileMissing': 'A dataset file is missing.',
   'error.datasetInvalid': 'The dataset files are not valid Fashion-MNIST IDX files.',

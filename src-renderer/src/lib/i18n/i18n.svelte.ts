@@ -36,7 +36,9 @@ function storedLanguage(): Language | null {
 }
 
 export class I18n {
-  language = $state<Language>(storedLanguage() ?? languageForLocale(globalThis.navigator?.language));
+  language = $state<Language>(
+    storedLanguage() ?? languageForLocale(globalThis.navigator?.language),
+  );
 
   /** Translate `key`; reading `language` here makes every caller reactive to switches. */
   t = (key: MessageKey, params?: MessageParams): string =>

@@ -141,7 +141,12 @@ export class Lab {
   #showLog(event: Extract<TrainingEvent, { type: 'log' }>): void {
     if (event.code === 'micro-batches') return; // The status bar shows the split from run-started.
     if (event.code === 'not-learning') {
-      this.messages.push('warning', 'train.warning.notLearning', {}, { detail: event.message, code: event.code });
+      this.messages.push(
+        'warning',
+        'train.warning.notLearning',
+        {},
+        { detail: event.message, code: event.code },
+      );
       return;
     }
     const level = event.level === 'warn' ? 'warning' : 'info';

@@ -24,7 +24,12 @@ export class MessagesState {
   items = $state.raw<Message[]>([]);
   #nextId = 1;
 
-  push(level: MessageLevel, key: MessageKey, params?: MessageParams, extra?: Partial<Message>): void {
+  push(
+    level: MessageLevel,
+    key: MessageKey,
+    params?: MessageParams,
+    extra?: Partial<Message>,
+  ): void {
     const message: Message = { id: this.#nextId++, level, key, params, ...extra };
     // A repeat of a shown message (two requests failing for one cause) replaces it.
     const others = this.items.filter((item) => !sameMessage(item, message));

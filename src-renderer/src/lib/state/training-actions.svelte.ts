@@ -32,7 +32,8 @@ export class TrainingActions {
   async #loadRunHistory(runId: string): Promise<void> {
     // A run that just started may have no metrics file yet; that is not an error to show.
     const reply = await this.#lab.api.invoke('runs.metrics', { runId });
-    if (reply.ok && this.#lab.training.runId === runId) this.#lab.training.replaceHistory(reply.result);
+    if (reply.ok && this.#lab.training.runId === runId)
+      this.#lab.training.replaceHistory(reply.result);
   }
 
   /** After a run ends: the full (unthrottled) curves, and the new run in the overlay list. */

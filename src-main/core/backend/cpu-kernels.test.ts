@@ -1,0 +1,104 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  CONV_CASES,
+  caseShapes,
+  loopFilterGrad,
+  loopInputGrad,
+  relativeError,
+  seededValues,
+  type ConvCase,
+} from './conv-test-helpers';
+import { registerCpuTrainingKernels } from './cpu-kernels';
+import { getStockKernel } from './kernel-registry';
+
+const TOLERANCE = 1e-4;
+
+type KernelName = 'Conv2DBackpropFilter' | 'Conv2DBackpropInput';
+
+beforeAll(async () => {
+  expect(await tf.setBackend('cpu')).toBe(true);
+  registerCpuTrainingKernels();
+});
+
+function caseData(c: ConvCase): { x: Float32Array; dy: Float32Array; filter: Float32Array } {
+  const { xShape, dyShape, filterShape } = caseShapes(c);
+  return {
+    x: seededValues(tf.util.sizeFromShape(xShape), 4),
+    dy: seededValues(tf.util.sizeFromShape(dyShape), 5),
+    filter: seededValues(tf.util.sizeFromShape(filterShape), 6),
+  };
+}
+
+function kernelInputs(kernelName: KernelName, c: ConvCase): { inputs: Record<string, tf.Tensor>; attrs: object } {
+  const { xShape, dyShape, filterShape } = caseShapes(c);
+  const { x, dy, filter } = caseData(c);
+  const common = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
+  return kernelName === 'Conv2DBackpropFilter'
+    ? { inputs: { x: tf.tensor4d(x, xShape), dy: tf.tensor4d(dy, dyShape) }, attrs: { ...common, filterShape } }
+    : {
+        inputs: { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(filter, filterShape) },
+        attrs: { ...common, inputShape: xShape },
+      };
+}
+
+/** Runs the registered (custom) kernel through the engine. */
+function runRegistered(kernelName: KernelName, c: ConvCase): Float32Array {
+  return tf.tidy(() => {
+    const { inputs, attrs } = kernelInputs(kernelName, c);
+    const result = tf.engine().runKernel(kernelName, inputs, attrs as never) as tf.Tensor;
+    return result.dataSync() as Float32Array;
+  });
+}
+
+/** Runs the stock tfjs-backend-cpu kernel that the custom one replaced. */
+function runStock(kernelName: KernelName, c: ConvCase): Float32Array {
+  return tf.tidy(() => {
+    const { inputs, attrs } = kernelInputs(kernelName, c);
+    const stock = getStockKernel(kernelName, 'cpu');
+    expect(stock).toBeDefined();
+    const info = stock!.kernelFunc({ inputs, backend: tf.backend(), attrs: attrs as never }) as tf.TensorInfo;
+    const values = tf.backend().readSync(info.dataId) as Float32Array;
+    tf.backend().disposeData(info.dataId);
+    return values;
+  });
+}
+
+function loopReference(kernelName: KernelName, c: ConvCase): Float32Array {
+  const { x, dy, filter } = caseData(c);
+  return kernelName === 'Conv2DBackpropFilter' ? loopFilterGrad(x, dy, c) : loopInputGrad(dy, filter, c);
+}
+
+const KERNEL_CASES = (['Conv2DBackpropFilter', 'Conv2DBackpropInput'] as const).flatMap((kernelName) =>
+  CONV_CASES.map((c) => [kernelName, c.name, c] as const),
+);
+
+describe('loop reference', () => {
+  it.each(KERNEL_CASES)('agrees with stock cpu %s for %s', (kernelName, _, c) => {
+    expect(relativeError(runStock(kernelName, c), loopReference(kernelName, c))).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('cpu custom kernels', () => {
+  it.each(KERNEL_CASES)('%s matches the loop reference for %s', (kernelName, _, c) => {
+    expect(relativeError(runRegistered(kernelName, c), loopReference(kernelName, c))).toBeLessThan(TOLERANCE);
+  });
+
+  it('replaced both stock kernels', () => {
+    for (const kernelName of ['Conv2DBackpropFilter', 'Conv2DBackpropInput']) {
+      expect(tf.getKernel(kernelName, 'cpu').kernelFunc).not.toBe(getStockKernel(kernelName, 'cpu')?.kernelFunc);
+    }
+  });
+
+  it('leaves no tensors or data buffers behind', () => {
+    for (const [kernelName, name, c] of KERNEL_CASES) {
+      runRegistered(kernelName, c);
+      const before = tf.memory();
+      runRegistered(kernelName, c);
+      expect(tf.memory().numTensors, `${kernelName} ${name}`).toBe(before.numTensors);
+      expect(tf.memory().numDataBuffers, `${kernelName} ${name}`).toBe(before.numDataBuffers);
+    }
+  });
+});

@@ -49,9 +49,10 @@ export default defineConfig({
     { name: 'electron', testDir: 'e2e/electron' },
   ],
   webServer: {
-    // Build first so the server never serves a stale out/renderer.
+    // Build first so the server never serves a stale out/renderer; NIN_LAB_E2E_SKIP_BUILD=1
+    // reuses the existing build when iterating on the specs alone.
     command:
-      `${process.env.NIN_LAB_E2E_SKIP_BUILD ? 'true' : 'npx electron-vite build'} && ` +
+      `${process.env.NIN_LAB_E2E_SKIP_BUILD ? 'true' : 'npm run build'} && ` +
       `npx tsx src-main/server/serve.ts --host 127.0.0.1 --port ${PORT} --token ${E2E_TOKEN} ` +
       `--data-dir ${process.env.NIN_LAB_E2E_DATA_DIR}`,
     url: `http://127.0.0.1:${PORT}/`,

@@ -14,6 +14,8 @@ import {
   seededValues,
   type ConvCase,
 } from './conv-test-helpers';
+import { conv2dBackpropInputByConv } from './conv-backprop';
+import { KernelCalls } from './kernel-calls';
 import { getStockKernel } from './kernel-registry';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 
@@ -44,6 +46,23 @@ function inputGradOnWasm(c: ConvCase, dy: Float32Array, filter: Float32Array): F
     expect(dx.shape).toEqual(xShape);
     return dx.dataSync() as Float32Array;
   });
+}
+
+/** Calls the convolution formulation directly, bypassing the stride limit of the kernel. */
+function inputGradByConv(c: ConvCase, dy: Float32Array, filter: Float32Array): Float32Array | null {
+  const { xShape, dyShape, filterShape } = caseShapes(c);
+  const backend = tf.backend();
+  const dyTensor = tf.tensor4d(dy, dyShape);
+  const filterTensor = tf.tensor4d(filter, filterShape);
+  const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', inputShape: xShape } as const;
+  const dx = conv2dBackpropInputByConv(new KernelCalls(backend, 'wasm'), dyTensor, filterTensor, attrs);
+  tf.dispose([dyTensor, filterTensor]);
+  if (dx === null) {
+    return null;
+  }
+  const values = backend.readSync(dx.dataId) as Float32Array;
+  backend.disposeData(dx.dataId);
+  return values;
 }
 
 function caseData(c: ConvCase): { x: Float32Array; dy: Float32Array; filter: Float32Array } {
@@ -87,6 +106,29 @@ describe('wasm Conv2DBackpropInput', () => {
       inputGradOnWasm(c, dy, filter);
       const before = tf.memory();
       inputGradOnWasm(c, dy, filter);
+      expect(tf.memory().numTensors, c.name).toBe(before.numTensors);
+      expect(tf.memory().numDataBuffers, c.name).toBe(before.numDataBuffers);
+    }
+  });
+
+  it.each(CONV_CASES.map((c) => [c.name, c] as const))('as a convolution matches the loop reference for %s', (_, c) => {
+    const { dy, filter } = caseData(c);
+    const { padInfo } = caseShapes(c).info;
+    const actual = inputGradByConv(c, dy, filter);
+    if (padInfo.top > c.kernel - 1 || padInfo.left > c.kernel - 1) {
+      expect(actual, 'padding wider than the filter needs the stock kernel').toBeNull();
+      return;
+    }
+    expect(actual).not.toBeNull();
+    expect(relativeError(actual!, loopInputGrad(dy, filter, c))).toBeLessThan(TOLERANCE);
+  });
+
+  it('as a convolution leaves no wasm buffers behind', () => {
+    for (const c of CONV_CASES) {
+      const { dy, filter } = caseData(c);
+      inputGradByConv(c, dy, filter);
+      const before = tf.memory();
+      inputGradByConv(c, dy, filter);
       expect(tf.memory().numTensors, c.name).toBe(before.numTensors);
       expect(tf.memory().numDataBuffers, c.name).toBe(before.numDataBuffers);
     }

@@ -3,10 +3,11 @@
 // where this machine cannot do them: no Electron binary (the optional `electron` package did
 // not install, typically offline), or electron-builder without network access.
 // Usage: node src-main/electron/app-tasks.mjs dev|start|build|package [extra arguments]
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
 
@@ -55,33 +56,63 @@ function electronVite(args) {
   return runNode(binOf('electron-vite', 'bin/electron-vite.js'), args);
 }
 
+/** Matches electron-builder output that shows a download failed for lack of network. */
+const OFFLINE_PATTERN =
+  /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|getaddrinfo|socket hang up/;
+
+/**
+ * Runs electron-builder, passing its output through except stack-trace lines, which are kept
+ * and printed only for failures that are not about the network. Resolves with the exit code.
+ */
+function runElectronBuilder(args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [binOf('electron-builder', 'cli.js'), ...args], {
+      cwd: ROOT,
+      stdio: ['inherit', 'pipe', 'pipe'],
+    });
+    const stackLines = [];
+    let offline = false;
+    const forward = (stream, target) => {
+      createInterface({ input: stream }).on('line', (line) => {
+        offline ||= OFFLINE_PATTERN.test(line);
+        if (/^\s+at /.test(line)) {
+          stackLines.push(line);
+        } else {
+          target.write(`${line}\n`);
+        }
+      });
+    };
+    forward(child.stdout, process.stdout);
+    forward(child.stderr, process.stderr);
+    child.on('close', (code) => {
+      if (code !== 0 && !offline && stackLines.length > 0) {
+        process.stderr.write(`${stackLines.join('\n')}\n`);
+      }
+      resolve({ code: code ?? 1, offline });
+    });
+  });
+}
+
 /** Builds, then runs electron-builder; a failure is explained once in plain words. */
-function packageApp(args) {
+async function packageApp(args) {
   const built = electronVite(['build']);
   if (built !== 0) {
     return built;
   }
-  const result = spawnSync(process.execPath, [binOf('electron-builder', 'cli.js'), ...args], {
-    cwd: ROOT,
-    stdio: ['inherit', 'inherit', 'pipe'],
-    encoding: 'utf8',
-  });
-  process.stderr.write(result.stderr ?? '');
-  if (result.status === 0) {
+  const { code, offline } = await runElectronBuilder(args);
+  if (code === 0) {
     return 0;
   }
-  const offline =
-    /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|getaddrinfo|socket hang up|cannot download|download/i;
-  const reason = offline.test(result.stderr ?? '')
-    ? 'electron-builder could not download what it needs (the Electron 45 runtime for each target and its packaging tools), because this machine has no network access.'
+  const reason = offline
+    ? 'electron-builder could not download what it needs (the Electron 45 runtime for each target and its packaging tools) because this machine has no network access.'
     : 'electron-builder failed; its messages are above.';
   process.stderr.write(
-    `\n${reason} The app itself is built in out/; run \`npm run package\` again on a machine with internet access to make the installers in release/.\n`,
+    `\n${reason} The app itself is built in out/. Run \`npm run package\` again on a machine with internet access to make the installers in release/.\n`,
   );
-  return result.status ?? 1;
+  return code;
 }
 
-function main([task, ...args]) {
+async function main([task, ...args]) {
   switch (task) {
     case 'build':
       return electronVite(['build', ...args]);
@@ -104,4 +135,4 @@ function main([task, ...args]) {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -29,7 +29,7 @@ afterEach(async () => {
   }
 });
 
-async function makeLab(dataDir?: string): Promise<Harness> {
+async function makeLab(dataDir?: string, startDelayMs = 0): Promise<Harness> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'nin-lab-service-')));
   const workers: FakeWorker[] = [];
   let created = 0;
@@ -41,7 +41,7 @@ async function makeLab(dataDir?: string): Promise<Harness> {
     createSupervisor: () => {
       created += 1;
       return new TrainingSupervisor(() => {
-        const worker = new FakeWorker();
+        const worker = new FakeWorker(startDelayMs);
         workers.push(worker);
         return worker;
       });
@@ -271,6 +271,19 @@ describe('LabService run lifecycle', () => {
     const again = await lab.handle('training.start', startRequest);
     expect(again.ok).toBe(true);
     await expect.poll(() => stateOf(events)).toBe('running');
+  });
+
+  it('stop while starting stops the run', async () => {
+    const { lab, events, workers } = await makeLab(undefined, 50);
+
+    const start = lab.handle('training.start', startRequest);
+    await expect.poll(() => lab.state.training.state).toBe('starting');
+    const stop = await lab.handle('training.stop', {});
+
+    expect(stop.ok).toBe(true);
+    expect((await start).ok).toBe(true);
+    expect(stateOf(events)).toBe('stopped');
+    expect(workers[0].requests.map((request) => request.type)).toEqual(['start', 'stop']);
   });
 
   it('pause without a run is NO_RUN', async () => {

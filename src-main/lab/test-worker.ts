@@ -19,8 +19,21 @@ export class FakeWorker implements WorkerHandle {
   private runId = '';
   killed = false;
 
+  /** True between a start reply and a stop, as the real worker's run loop. */
+  private running = false;
+
+  /**
+   * Milliseconds before a start is answered. The real worker loads data and builds the model
+   * before it replies, and answers other requests meanwhile.
+   */
+  constructor(private readonly startDelayMs = 0) {}
+
   send(message: WorkerRequest): void {
     this.requests.push(message);
+    if (message.type === 'start' && this.startDelayMs > 0) {
+      setTimeout(() => this.answer(message), this.startDelayMs);
+      return;
+    }
     setImmediate(() => this.answer(message));
   }
 
@@ -100,6 +113,7 @@ export class FakeWorker implements WorkerHandle {
           startGlobalStep: 0,
         });
         this.reply(message.id, { runId: this.runId });
+        this.running = true;
         this.emit({ type: 'state', state: 'running' });
         return;
       case 'pause':
@@ -111,6 +125,12 @@ export class FakeWorker implements WorkerHandle {
         this.emit({ type: 'state', state: 'running' });
         return;
       case 'stop':
+        // Like the real worker, a stop before the run loop exists does nothing.
+        if (!this.running) {
+          this.reply(message.id);
+          return;
+        }
+        this.running = false;
         this.emit({ type: 'state', state: 'stopping' });
         this.emit({ type: 'state', state: 'stopped' });
         this.reply(message.id);

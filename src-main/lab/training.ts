@@ -78,6 +78,8 @@ export class TrainingController {
   private workerData: DataKind | null = null;
   /** Set while start or load awaits the worker, so a second one is rejected at once. */
   private transition: 'start' | 'load' | null = null;
+  /** Settles when the pending start or load has; stop() waits for it. */
+  private pending: Promise<unknown> = Promise.resolve();
   backend: BackendReportData | null = null;
 
   constructor(private readonly host: TrainingHost) {}
@@ -155,6 +157,8 @@ export class TrainingController {
 
   async stop(): Promise<TrainingStatus> {
     this.requireState(['running', 'paused', 'starting'], 'stop');
+    // The worker ignores stop until its run loop exists, so a stop during 'starting' waits.
+    await this.pending.catch(() => undefined);
     await this.requireSupervisor().stop();
     return this.current;
   }
@@ -267,8 +271,10 @@ export class TrainingController {
 
   private async during<T>(transition: 'start' | 'load', work: () => Promise<T>): Promise<T> {
     this.transition = transition;
+    const running = work();
+    this.pending = running;
     try {
-      return await work();
+      return await running;
     } finally {
       this.transition = null;
     }

@@ -58,15 +58,24 @@ function makeOperands(layer: Layer, batch: number): Operands {
   };
 }
 
-function kernelArgs(op: Op, operands: Operands): { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap } {
+function kernelArgs(
+  op: Op,
+  operands: Operands,
+): { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap } {
   const common = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
   if (op === 'forward') {
     return { inputs: { x: operands.x, filter: operands.filter }, attrs: common };
   }
   if (op === 'filter grad') {
-    return { inputs: { x: operands.x, dy: operands.dy }, attrs: { ...common, filterShape: operands.filter.shape } };
+    return {
+      inputs: { x: operands.x, dy: operands.dy },
+      attrs: { ...common, filterShape: operands.filter.shape },
+    };
   }
-  return { inputs: { dy: operands.dy, filter: operands.filter }, attrs: { ...common, inputShape: operands.x.shape } };
+  return {
+    inputs: { dy: operands.dy, filter: operands.filter },
+    attrs: { ...common, inputShape: operands.x.shape },
+  };
 }
 
 /** A call this long (in ms) is timed once, without warm-up: the stock cpu kernels take minutes. */
@@ -99,7 +108,9 @@ function gflops(layer: Layer, batch: number): number {
 
 function formatRow(cells: string[]): string {
   const widths = [22, 12, 5, 6, 10, 10, 9, 9, 8];
-  return cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' ');
+  return cells
+    .map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+    .join(' ');
 }
 
 function benchLayer(backendName: string, layer: Layer, batch: number, reps: number): string[] {
@@ -114,7 +125,13 @@ function benchLayer(backendName: string, layer: Layer, batch: number, reps: numb
     const stockMs = stock ? timeKernel(stock, op, operands, reps) : Number.NaN;
     const customMs = custom ? timeKernel(custom, op, operands, reps) : Number.NaN;
     const cells = [layer.name, op, backendName, String(batch)];
-    cells.push(ms(stockMs), ms(customMs), rate(work, stockMs), rate(work, customMs), ratio(stockMs, customMs));
+    cells.push(
+      ms(stockMs),
+      ms(customMs),
+      rate(work, stockMs),
+      rate(work, customMs),
+      ratio(stockMs, customMs),
+    );
     rows.push(formatRow(cells));
   }
   tf.dispose([operands.x, operands.filter, operands.dy]);
@@ -130,7 +147,9 @@ function rate(work: number, milliseconds: number): string {
 }
 
 function ratio(stockMs: number, customMs: number): string {
-  return Number.isNaN(stockMs) || Number.isNaN(customMs) ? '-' : `${(stockMs / customMs).toFixed(1)}x`;
+  return Number.isNaN(stockMs) || Number.isNaN(customMs)
+    ? '-'
+    : `${(stockMs / customMs).toFixed(1)}x`;
 }
 
 async function main(): Promise<void> {
@@ -146,11 +165,23 @@ async function main(): Promise<void> {
   registerWasmTrainingKernels();
   registerCpuTrainingKernels();
 
-  const header = ['layer', 'op', 'backend', 'batch', 'stock ms', 'custom ms', 'stock GF/s', 'cust GF/s', 'speedup'];
+  const header = [
+    'layer',
+    'op',
+    'backend',
+    'batch',
+    'stock ms',
+    'custom ms',
+    'stock GF/s',
+    'cust GF/s',
+    'speedup',
+  ];
   console.log(formatRow(header));
   for (const backendName of values.backends.split(',')) {
     if (!(await tf.setBackend(backendName))) {
-      throw new Error(`Backend ${backendName} failed to initialize; pass --backends wasm,cpu or a subset.`);
+      throw new Error(
+        `Backend ${backendName} failed to initialize; pass --backends wasm,cpu or a subset.`,
+      );
     }
     const batch = Number(backendName === 'cpu' ? values['cpu-batch'] : values.batch);
     for (const layer of LAYERS) {

@@ -37,7 +37,9 @@ export function conv2dBackpropFilterByConv(
     return null;
   }
   const info = computeInfo(x.shape as Shape4D, attrs.filterShape, attrs);
-  return isPointwise(info) ? filterGradByMatMul(calls, x, dy, info) : filterGradBySwappedConv(calls, x, dy, info);
+  return isPointwise(info)
+    ? filterGradByMatMul(calls, x, dy, info)
+    : filterGradBySwappedConv(calls, x, dy, info);
 }
 
 /**
@@ -98,14 +100,24 @@ function computeInfo(
 
 function isPointwise(info: Conv2DInfo): boolean {
   const { padInfo } = info;
-  const noPadding = padInfo.top === 0 && padInfo.bottom === 0 && padInfo.left === 0 && padInfo.right === 0;
+  const noPadding =
+    padInfo.top === 0 && padInfo.bottom === 0 && padInfo.left === 0 && padInfo.right === 0;
   return (
-    info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1 && noPadding
+    info.filterHeight === 1 &&
+    info.filterWidth === 1 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    noPadding
   );
 }
 
 /** dW = xᵀ·dy over the N·H·W positions, for a 1×1 stride-1 unpadded convolution. */
-function filterGradByMatMul(calls: KernelCalls, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
+function filterGradByMatMul(
+  calls: KernelCalls,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: Conv2DInfo,
+): TensorInfo {
   const positions = info.batchSize * info.inHeight * info.inWidth;
   const { inChannels, outChannels } = info;
 
@@ -123,7 +135,12 @@ function filterGradByMatMul(calls: KernelCalls, x: TensorInfo, dy: TensorInfo, i
 }
 
 /** Filter gradient as a dilated convolution with batch and channel axes swapped. */
-function filterGradBySwappedConv(calls: KernelCalls, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
+function filterGradBySwappedConv(
+  calls: KernelCalls,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: Conv2DInfo,
+): TensorInfo {
   const { padInfo, filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const images = permute(calls, x, [3, 1, 2, 0]);
   const dyFilter = permute(calls, dy, [1, 2, 0, 3]);
@@ -131,13 +148,24 @@ function filterGradBySwappedConv(calls: KernelCalls, x: TensorInfo, dy: TensorIn
   // This bottom padding makes the output exactly FH rows high. It is negative when the
   // forward pass never reached the last input rows (size − FH not a multiple of stride);
   // then the convolution runs unpadded there and the extra output rows are cropped.
-  const padBottom = (info.outHeight - 1) * strideHeight + filterHeight - info.inHeight - padInfo.top;
+  const padBottom =
+    (info.outHeight - 1) * strideHeight + filterHeight - info.inHeight - padInfo.top;
   const padRight = (info.outWidth - 1) * strideWidth + filterWidth - info.inWidth - padInfo.left;
-  const pad = explicitPadding(padInfo.top, Math.max(0, padBottom), padInfo.left, Math.max(0, padRight));
+  const pad = explicitPadding(
+    padInfo.top,
+    Math.max(0, padBottom),
+    padInfo.left,
+    Math.max(0, padRight),
+  );
   const swapped = calls.conv2d(images, dyFilter, [strideHeight, strideWidth], pad);
   calls.dispose(images, dyFilter);
 
-  const cropped = cropTo(calls, swapped, [info.inChannels, filterHeight, filterWidth, info.outChannels]);
+  const cropped = cropTo(calls, swapped, [
+    info.inChannels,
+    filterHeight,
+    filterWidth,
+    info.outChannels,
+  ]);
   const dw = permute(calls, cropped, [1, 2, 0, 3]);
   calls.dispose(cropped);
   return dw;
@@ -146,14 +174,21 @@ function filterGradBySwappedConv(calls: KernelCalls, x: TensorInfo, dy: TensorIn
 /** Filter [FH, FW, CI, CO] flipped in both spatial axes and transposed to [FH, FW, CO, CI]. */
 function flipFilter(calls: KernelCalls, filter: TensorInfo, info: Conv2DInfo): TensorInfo {
   const flipped =
-    info.filterHeight === 1 && info.filterWidth === 1 ? calls.reshape(filter, filter.shape) : calls.reverse(filter, [0, 1]);
+    info.filterHeight === 1 && info.filterWidth === 1
+      ? calls.reshape(filter, filter.shape)
+      : calls.reverse(filter, [0, 1]);
   const swapped = permute(calls, flipped, [0, 1, 3, 2]);
   calls.dispose(flipped);
   return swapped;
 }
 
 /** Inserts (stride − 1) zeros after every row and column of dy [N, OH, OW, C]. */
-function dilateSpatially(calls: KernelCalls, dy: TensorInfo, strideHeight: number, strideWidth: number): TensorInfo {
+function dilateSpatially(
+  calls: KernelCalls,
+  dy: TensorInfo,
+  strideHeight: number,
+  strideWidth: number,
+): TensorInfo {
   if (strideHeight === 1 && strideWidth === 1) {
     return calls.reshape(dy, dy.shape);
   }
@@ -167,7 +202,12 @@ function dilateSpatially(calls: KernelCalls, dy: TensorInfo, strideHeight: numbe
     [0, strideWidth - 1],
     [0, 0],
   ]);
-  const dilated = calls.reshape(padded, [batch, height * strideHeight, width * strideWidth, channels]);
+  const dilated = calls.reshape(padded, [
+    batch,
+    height * strideHeight,
+    width * strideWidth,
+    channels,
+  ]);
   calls.dispose(split, padded);
   return dilated;
 }
@@ -197,7 +237,12 @@ function cropTo(calls: KernelCalls, x: TensorInfo, shape: number[]): TensorInfo 
   return cropped;
 }
 
-function explicitPadding(top: number, bottom: number, left: number, right: number): ExplicitPadding {
+function explicitPadding(
+  top: number,
+  bottom: number,
+  left: number,
+  right: number,
+): ExplicitPadding {
   return [
     [0, 0],
     [top, bottom],

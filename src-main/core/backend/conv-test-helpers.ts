@@ -52,8 +52,34 @@ export const CONV_CASES: ConvCase[] = [
   convCase(13, 1, 1, 'valid', 1, 4, 2),
   convCase(13, 1, 2, 0, 3, 2, 3),
   convCase(6, 1, 1, 1, 1, 2, 2),
-  convCase(13, 3, 1, [[0, 0], [1, 2], [0, 1], [0, 0]], 3, 2, 3),
-  convCase(13, 3, 2, [[0, 0], [2, 0], [1, 1], [0, 0]], 1, 2, 2),
+  convCase(
+    13,
+    3,
+    1,
+    [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+    3,
+    2,
+    3,
+  ),
+  convCase(
+    13,
+    3,
+    2,
+    [
+      [0, 0],
+      [2, 0],
+      [1, 1],
+      [0, 0],
+    ],
+    1,
+    2,
+    2,
+  ),
   convCase([13, 6], 3, [2, 1], 1, 3, 2, 3),
 ];
 
@@ -76,9 +102,19 @@ export function caseShapes(c: ConvCase): {
   info: tf.backend_util.Conv2DInfo;
 } {
   const xShape: [number, number, number, number] = [c.batch, c.size[0], c.size[1], c.inChannels];
-  const filterShape: [number, number, number, number] = [c.kernel, c.kernel, c.inChannels, c.outChannels];
+  const filterShape: [number, number, number, number] = [
+    c.kernel,
+    c.kernel,
+    c.inChannels,
+    c.outChannels,
+  ];
   const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, c.stride, 1, c.pad);
-  const dyShape: [number, number, number, number] = [c.batch, info.outHeight, info.outWidth, c.outChannels];
+  const dyShape: [number, number, number, number] = [
+    c.batch,
+    info.outHeight,
+    info.outWidth,
+    c.outChannels,
+  ];
   return { xShape, filterShape, dyShape, info };
 }
 
@@ -99,7 +135,8 @@ export function loopFilterGrad(x: Float32Array, dy: Float32Array, c: ConvCase): 
             for (let ci = 0; ci < inC; ci++) {
               const xv = x[((n * height + h) * width + w) * inC + ci];
               for (let co = 0; co < outC; co++) {
-                dw[((fh * c.kernel + fw) * inC + ci) * outC + co] += xv * dy[((n * outHeight + oh) * outWidth + ow) * outC + co];
+                dw[((fh * c.kernel + fw) * inC + ci) * outC + co] +=
+                  xv * dy[((n * outHeight + oh) * outWidth + ow) * outC + co];
               }
             }
           }
@@ -127,7 +164,9 @@ export function loopInputGrad(dy: Float32Array, filter: Float32Array, c: ConvCas
             for (let ci = 0; ci < inC; ci++) {
               let sum = 0;
               for (let co = 0; co < outC; co++) {
-                sum += filter[((fh * c.kernel + fw) * inC + ci) * outC + co] * dy[((n * outHeight + oh) * outWidth + ow) * outC + co];
+                sum +=
+                  filter[((fh * c.kernel + fw) * inC + ci) * outC + co] *
+                  dy[((n * outHeight + oh) * outWidth + ow) * outC + co];
               }
               dx[((n * height + h) * width + w) * inC + ci] += sum;
             }

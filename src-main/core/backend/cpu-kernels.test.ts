@@ -32,12 +32,18 @@ function caseData(c: ConvCase): { x: Float32Array; dy: Float32Array; filter: Flo
   };
 }
 
-function kernelInputs(kernelName: KernelName, c: ConvCase): { inputs: Record<string, tf.Tensor>; attrs: object } {
+function kernelInputs(
+  kernelName: KernelName,
+  c: ConvCase,
+): { inputs: Record<string, tf.Tensor>; attrs: object } {
   const { xShape, dyShape, filterShape } = caseShapes(c);
   const { x, dy, filter } = caseData(c);
   const common = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
   return kernelName === 'Conv2DBackpropFilter'
-    ? { inputs: { x: tf.tensor4d(x, xShape), dy: tf.tensor4d(dy, dyShape) }, attrs: { ...common, filterShape } }
+    ? {
+        inputs: { x: tf.tensor4d(x, xShape), dy: tf.tensor4d(dy, dyShape) },
+        attrs: { ...common, filterShape },
+      }
     : {
         inputs: { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(filter, filterShape) },
         attrs: { ...common, inputShape: xShape },
@@ -59,7 +65,11 @@ function runStock(kernelName: KernelName, c: ConvCase): Float32Array {
     const { inputs, attrs } = kernelInputs(kernelName, c);
     const stock = getStockKernel(kernelName, 'cpu');
     expect(stock).toBeDefined();
-    const info = stock!.kernelFunc({ inputs, backend: tf.backend(), attrs: attrs as never }) as tf.TensorInfo;
+    const info = stock!.kernelFunc({
+      inputs,
+      backend: tf.backend(),
+      attrs: attrs as never,
+    }) as tf.TensorInfo;
     const values = tf.backend().readSync(info.dataId) as Float32Array;
     tf.backend().disposeData(info.dataId);
     return values;
@@ -68,24 +78,33 @@ function runStock(kernelName: KernelName, c: ConvCase): Float32Array {
 
 function loopReference(kernelName: KernelName, c: ConvCase): Float32Array {
   const { x, dy, filter } = caseData(c);
-  return kernelName === 'Conv2DBackpropFilter' ? loopFilterGrad(x, dy, c) : loopInputGrad(dy, filter, c);
+  return kernelName === 'Conv2DBackpropFilter'
+    ? loopFilterGrad(x, dy, c)
+    : loopInputGrad(dy, filter, c);
 }
 
-const KERNEL_CASES = (['Conv2DBackpropFilter', 'Conv2DBackpropInput'] as const).flatMap((kernelName) =>
-  CONV_CASES.map((c) => [kernelName, c.name, c] as const),
+const KERNEL_CASES = (['Conv2DBackpropFilter', 'Conv2DBackpropInput'] as const).flatMap(
+  (kernelName) => CONV_CASES.map((c) => [kernelName, c.name, c] as const),
 );
 
 describe('loop reference', () => {
   it.each(KERNEL_CASES)('agrees with stock cpu %s for %s', (kernelName, _, c) => {
-    expect(relativeError(runStock(kernelName, c), loopReference(kernelName, c))).toBeLessThan(TOLERANCE);
+    expect(relativeError(runStock(kernelName, c), loopReference(kernelName, c))).toBeLessThan(
+      TOLERANCE,
+    );
   });
 });
 
 describe('cpu Conv2DBackpropFilter', () => {
-  it.each(CONV_CASES.map((c) => [c.name, c] as const))('matches the loop reference for %s', (_, c) => {
-    const actual = runRegistered('Conv2DBackpropFilter', c);
-    expect(relativeError(actual, loopReference('Conv2DBackpropFilter', c))).toBeLessThan(TOLERANCE);
-  });
+  it.each(CONV_CASES.map((c) => [c.name, c] as const))(
+    'matches the loop reference for %s',
+    (_, c) => {
+      const actual = runRegistered('Conv2DBackpropFilter', c);
+      expect(relativeError(actual, loopReference('Conv2DBackpropFilter', c))).toBeLessThan(
+        TOLERANCE,
+      );
+    },
+  );
 
   it('replaces only the filter gradient', () => {
     const filterKernel = tf.getKernel('Conv2DBackpropFilter', 'cpu').kernelFunc;

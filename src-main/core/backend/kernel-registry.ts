@@ -27,7 +27,11 @@ const stockKernels = new Map<string, KernelConfig | null>();
  * is registered. Calling it again for the same kernel and backend does nothing, so the
  * stock kernel saved by the first call is never lost.
  */
-export function replaceKernel(kernelName: string, backendName: string, body: CustomKernelBody): void {
+export function replaceKernel(
+  kernelName: string,
+  backendName: string,
+  body: CustomKernelBody,
+): void {
   const key = `${backendName}/${kernelName}`;
   if (stockKernels.has(key)) {
     return;
@@ -72,7 +76,11 @@ export function getStockKernel(kernelName: string, backendName: string): KernelC
 }
 
 /** Returns a required kernel input, failing with the kernel and input named. */
-export function requireInput(inputs: NamedTensorInfoMap, name: string, kernelName: string): TensorInfo {
+export function requireInput(
+  inputs: NamedTensorInfoMap,
+  name: string,
+  kernelName: string,
+): TensorInfo {
   const input = inputs[name];
   if (input == null) {
     throw new Error(`${kernelName} was called without its '${name}' input.`);

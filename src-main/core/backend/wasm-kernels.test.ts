@@ -55,7 +55,12 @@ function inputGradByConv(c: ConvCase, dy: Float32Array, filter: Float32Array): F
   const dyTensor = tf.tensor4d(dy, dyShape);
   const filterTensor = tf.tensor4d(filter, filterShape);
   const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', inputShape: xShape } as const;
-  const dx = conv2dBackpropInputByConv(new KernelCalls(backend, 'wasm'), dyTensor, filterTensor, attrs);
+  const dx = conv2dBackpropInputByConv(
+    new KernelCalls(backend, 'wasm'),
+    dyTensor,
+    filterTensor,
+    attrs,
+  );
   tf.dispose([dyTensor, filterTensor]);
   if (dx === null) {
     return null;
@@ -75,11 +80,14 @@ function caseData(c: ConvCase): { x: Float32Array; dy: Float32Array; filter: Flo
 }
 
 describe('wasm Conv2DBackpropFilter', () => {
-  it.each(CONV_CASES.map((c) => [c.name, c] as const))('matches the loop reference for %s', (_, c) => {
-    const { x, dy } = caseData(c);
-    const actual = filterGradOnWasm(c, x, dy);
-    expect(relativeError(actual, loopFilterGrad(x, dy, c))).toBeLessThan(TOLERANCE);
-  });
+  it.each(CONV_CASES.map((c) => [c.name, c] as const))(
+    'matches the loop reference for %s',
+    (_, c) => {
+      const { x, dy } = caseData(c);
+      const actual = filterGradOnWasm(c, x, dy);
+      expect(relativeError(actual, loopFilterGrad(x, dy, c))).toBeLessThan(TOLERANCE);
+    },
+  );
 
   it('leaves no tensors or wasm buffers behind', () => {
     for (const c of CONV_CASES) {
@@ -94,11 +102,14 @@ describe('wasm Conv2DBackpropFilter', () => {
 });
 
 describe('wasm Conv2DBackpropInput', () => {
-  it.each(CONV_CASES.map((c) => [c.name, c] as const))('matches the loop reference for %s', (_, c) => {
-    const { dy, filter } = caseData(c);
-    const actual = inputGradOnWasm(c, dy, filter);
-    expect(relativeError(actual, loopInputGrad(dy, filter, c))).toBeLessThan(TOLERANCE);
-  });
+  it.each(CONV_CASES.map((c) => [c.name, c] as const))(
+    'matches the loop reference for %s',
+    (_, c) => {
+      const { dy, filter } = caseData(c);
+      const actual = inputGradOnWasm(c, dy, filter);
+      expect(relativeError(actual, loopInputGrad(dy, filter, c))).toBeLessThan(TOLERANCE);
+    },
+  );
 
   it('leaves no tensors or wasm buffers behind', () => {
     for (const c of CONV_CASES) {
@@ -111,17 +122,20 @@ describe('wasm Conv2DBackpropInput', () => {
     }
   });
 
-  it.each(CONV_CASES.map((c) => [c.name, c] as const))('as a convolution matches the loop reference for %s', (_, c) => {
-    const { dy, filter } = caseData(c);
-    const { padInfo } = caseShapes(c).info;
-    const actual = inputGradByConv(c, dy, filter);
-    if (padInfo.top > c.kernel - 1 || padInfo.left > c.kernel - 1) {
-      expect(actual, 'padding wider than the filter needs the stock kernel').toBeNull();
-      return;
-    }
-    expect(actual).not.toBeNull();
-    expect(relativeError(actual!, loopInputGrad(dy, filter, c))).toBeLessThan(TOLERANCE);
-  });
+  it.each(CONV_CASES.map((c) => [c.name, c] as const))(
+    'as a convolution matches the loop reference for %s',
+    (_, c) => {
+      const { dy, filter } = caseData(c);
+      const { padInfo } = caseShapes(c).info;
+      const actual = inputGradByConv(c, dy, filter);
+      if (padInfo.top > c.kernel - 1 || padInfo.left > c.kernel - 1) {
+        expect(actual, 'padding wider than the filter needs the stock kernel').toBeNull();
+        return;
+      }
+      expect(actual).not.toBeNull();
+      expect(relativeError(actual!, loopInputGrad(dy, filter, c))).toBeLessThan(TOLERANCE);
+    },
+  );
 
   it('as a convolution leaves no wasm buffers behind', () => {
     for (const c of CONV_CASES) {
@@ -142,7 +156,11 @@ describe('wasm Conv2DBackpropInput', () => {
 });
 
 /** Gradients of Σ r · relu(conv(x, w) + b) with respect to x, w and b on one backend. */
-async function layerGradients(backend: 'wasm' | 'cpu', c: ConvCase, fused: boolean): Promise<Float32Array[]> {
+async function layerGradients(
+  backend: 'wasm' | 'cpu',
+  c: ConvCase,
+  fused: boolean,
+): Promise<Float32Array[]> {
   expect(await tf.setBackend(backend)).toBe(true);
   const { xShape, dyShape, filterShape } = caseShapes(c);
   const { x, dy, filter } = caseData(c);
@@ -150,12 +168,21 @@ async function layerGradients(backend: 'wasm' | 'cpu', c: ConvCase, fused: boole
     const weights = dy.subarray(0, c.outChannels);
     const loss = (xs: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D): tf.Scalar => {
       const y = fused
-        ? tf.fused.conv2d({ x: xs, filter: w, strides: c.stride, pad: c.pad, bias: b, activation: 'relu' })
+        ? tf.fused.conv2d({
+            x: xs,
+            filter: w,
+            strides: c.stride,
+            pad: c.pad,
+            bias: b,
+            activation: 'relu',
+          })
         : tf.relu(tf.add(tf.conv2d(xs, w, c.stride, c.pad), b));
       return tf.sum(tf.mul(y, tf.tensor4d(dy, dyShape)));
     };
     const inputs = [tf.tensor4d(x, xShape), tf.tensor4d(filter, filterShape), tf.tensor1d(weights)];
-    return tf.grads(loss as (...args: tf.Tensor[]) => tf.Tensor)(inputs).map((g) => g.dataSync() as Float32Array);
+    return tf
+      .grads(loss as (...args: tf.Tensor[]) => tf.Tensor)(inputs)
+      .map((g) => g.dataSync() as Float32Array);
   });
   await tf.setBackend('wasm');
   return grads;
@@ -176,10 +203,14 @@ describe('conv layer gradients through tf.grads', () => {
 });
 
 describe('wasm kernels for NiN training', () => {
-  it.each(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'Step', 'Softmax'])(
-    'has %s registered',
-    (kernelName) => {
-      expect(tf.getKernel(kernelName, 'wasm')).toBeDefined();
-    },
-  );
+  it.each([
+    'Conv2DBackpropFilter',
+    'Conv2DBackpropInput',
+    'MaxPoolGrad',
+    'AvgPoolGrad',
+    'Step',
+    'Softmax',
+  ])('has %s registered', (kernelName) => {
+    expect(tf.getKernel(kernelName, 'wasm')).toBeDefined();
+  });
 });

@@ -1,0 +1,344 @@
+// Chooses and initializes the TensorFlow.js backend for training, in order of speed:
+// tfjs-node-gpu, tfjs-node, wasm, cpu. The two native packages are optional dependencies
+// whose install downloads libtensorflow, so they are imported only dynamically.
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+
+import { BACKEND_NAMES, type BackendName } from '../../../src-shared/training';
+import { registerCpuTrainingKernels } from './cpu-kernels';
+import { registerWasmTrainingKernels } from './wasm-kernels';
+
+export type { BackendName };
+
+/** Environment variable that pins a backend; it takes precedence over the settings pin. */
+export const BACKEND_ENV_VAR = 'NIN_LAB_BACKEND';
+
+export interface BackendReport {
+  name: BackendName;
+  /** Name of the backend in the tfjs registry (both native packages register 'tensorflow'). */
+  tfjsBackend: string;
+  /** Where the math runs, for people: "CPU (WebAssembly)", "GPU (CUDA, libtensorflow)". */
+  device: string;
+  /** Whether the wasm module uses 128-bit SIMD; absent for the other backends. */
+  simd?: boolean;
+  threads: number;
+  /** Backends tried before this one, each with a one-sentence reason. Empty when pinned. */
+  skipped: { name: BackendName; reason: string }[];
+  pinnedBy?: 'setting' | 'env';
+}
+
+export interface InitBackendOptions {
+  /** Backend pinned in the settings; NIN_LAB_BACKEND overrides it. */
+  pin?: BackendName;
+}
+
+/** Dynamic `import()`; tests pass their own to simulate missing or broken packages. */
+export type ImportModule = (specifier: string) => Promise<unknown>;
+
+export interface BackendLoaderDeps {
+  importModule: ImportModule;
+  env: Record<string, string | undefined>;
+}
+
+type BackendDetails = Omit<BackendReport, 'skipped' | 'pinnedBy'>;
+
+type LoadResult = { ok: true; details: BackendDetails } | { ok: false; reason: string };
+
+const PACKAGES: Record<BackendName, string> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+};
+
+/**
+ * Initializes the fastest backend that loads, or the pinned one, and makes it tfjs's
+ * active backend. A pin comes from `options.pin` (settings) or NIN_LAB_BACKEND; the
+ * environment wins because it is set for one launch, on purpose, while a setting persists.
+ * A pinned backend that fails to load is an error, never a silent fallback.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
+  return initBackendWith(options, {
+    importModule: (specifier) => import(specifier),
+    env: process.env,
+  });
+}
+
+/** `initBackend` with its module loader and environment passed in. */
+export async function initBackendWith(
+  options: InitBackendOptions,
+  deps: BackendLoaderDeps,
+): Promise<BackendReport> {
+  const pin = resolvePin(options.pin, deps.env);
+  if (pin !== undefined) {
+    const result = await loadBackend(pin.name, deps.importModule);
+    if (!result.ok) {
+      throw new Error(
+        `The ${pin.name} backend pinned by ${pinSourceText(pin.source)} failed to load: ${result.reason}. ` +
+          `Remove the pin or pin another backend (${BACKEND_NAMES.join(', ')}).`,
+      );
+    }
+    return { ...result.details, skipped: [], pinnedBy: pin.source };
+  }
+
+  const skipped: BackendReport['skipped'] = [];
+  for (const name of BACKEND_NAMES) {
+    const result = await loadBackend(name, deps.importModule);
+    if (result.ok) {
+      return { ...result.details, skipped };
+    }
+    skipped.push({ name, reason: result.reason });
+  }
+  const reasons = skipped.map((entry) => `${entry.name}: ${entry.reason}`).join('; ');
+  throw new Error(
+    `No TensorFlow.js backend could be loaded (${reasons}). Reinstall the npm packages.`,
+  );
+}
+
+function resolvePin(
+  settingPin: string | undefined,
+  env: Record<string, string | undefined>,
+): { name: BackendName; source: 'setting' | 'env' } | undefined {
+  const envPin = env[BACKEND_ENV_VAR]?.trim();
+  if (envPin) {
+    return { name: parseBackendName(envPin, `${BACKEND_ENV_VAR}="${envPin}"`), source: 'env' };
+  }
+  if (settingPin !== undefined) {
+    return {
+      name: parseBackendName(settingPin, `backend setting "${settingPin}"`),
+      source: 'setting',
+    };
+  }
+  return undefined;
+}
+
+function parseBackendName(value: string, description: string): BackendName {
+  const name = BACKEND_NAMES.find((candidate) => candidate === value);
+  if (name === undefined) {
+    throw new Error(
+      `Invalid ${description}: the backend must be one of ${BACKEND_NAMES.join(', ')}.`,
+    );
+  }
+  return name;
+}
+
+function pinSourceText(source: 'setting' | 'env'): string {
+  return source === 'env' ? BACKEND_ENV_VAR : 'the backend setting';
+}
+
+function loadBackend(name: BackendName, importModule: ImportModule): Promise<LoadResult> {
+  switch (name) {
+    case 'tensorflow-gpu':
+      return loadNative(name, importModule, 'GPU (CUDA, libtensorflow)');
+    case 'tensorflow':
+      return loadNative(name, importModule, 'CPU (libtensorflow)');
+    case 'wasm':
+      return loadWasm(importModule);
+    case 'cpu':
+      return loadCpu(importModule);
+  }
+}
+
+async function loadNative(
+  name: BackendName,
+  importModule: ImportModule,
+  device: string,
+): Promise<LoadResult> {
+  const failure = await importPackage(name, importModule);
+  if (failure !== undefined) {
+    return { ok: false, reason: failure };
+  }
+  const activated = await activate('tensorflow');
+  if (activated !== undefined) {
+    return { ok: false, reason: `package ${PACKAGES[name]} loaded, but ${activated}` };
+  }
+  // libtensorflow sizes its thread pools to the logical cores unless told otherwise.
+  return {
+    ok: true,
+    details: { name, tfjsBackend: 'tensorflow', device, threads: availableParallelism() },
+  };
+}
+
+/** The part of @tensorflow/tfjs-backend-wasm that this module uses. */
+interface WasmPackage {
+  setWasmPaths(prefixOrFileMap: string): void;
+  getThreadsCount(): number;
+}
+
+async function loadWasm(importModule: ImportModule): Promise<LoadResult> {
+  let wasmPackage: WasmPackage;
+  try {
+    wasmPackage = (await importModule(PACKAGES.wasm)) as WasmPackage;
+  } catch (error) {
+    return { ok: false, reason: describeImportFailure('wasm', error) };
+  }
+
+  const folder = wasmBinaryFolder();
+  if (folder instanceof Error) {
+    return { ok: false, reason: folder.message };
+  }
+  wasmPackage.setWasmPaths(folder);
+
+  const activated = await activate('wasm');
+  if (activated !== undefined) {
+    return { ok: false, reason: activated };
+  }
+  registerWasmTrainingKernels();
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const details: BackendDetails = {
+    name: 'wasm',
+    tfjsBackend: 'wasm',
+    device: 'CPU (WebAssembly)',
+    simd: simd === true,
+    threads: wasmPackage.getThreadsCount(),
+  };
+  return { ok: true, details };
+}
+
+/**
+ * Folder of the .wasm binaries, with a trailing separator as setWasmPaths expects.
+ * In Node the package's Emscripten loader reads them with fs from a path next to its own
+ * script; naming the folder explicitly keeps that working when the app code is bundled.
+ */
+function wasmBinaryFolder(): string | Error {
+  const require = createRequire(import.meta.url);
+  const folder = path.dirname(require.resolve(PACKAGES.wasm)) + path.sep;
+  const binary = path.join(folder, 'tfjs-backend-wasm-simd.wasm');
+  if (!existsSync(binary)) {
+    return new Error(`the WebAssembly binary ${binary} is missing; reinstall ${PACKAGES.wasm}`);
+  }
+  return folder;
+}
+
+async function loadCpu(importModule: ImportModule): Promise<LoadResult> {
+  const failure = await importPackage('cpu', importModule);
+  if (failure !== undefined) {
+    return { ok: false, reason: failure };
+  }
+  const activated = await activate('cpu');
+  if (activated !== undefined) {
+    return { ok: false, reason: activated };
+  }
+  registerCpuTrainingKernels();
+  return {
+    ok: true,
+    details: { name: 'cpu', tfjsBackend: 'cpu', device: 'CPU (JavaScript)', threads: 1 },
+  };
+}
+
+/** Imports a backend's package; returns the reason it failed, or undefined. */
+async function importPackage(
+  name: BackendName,
+  importModule: ImportModule,
+): Promise<string | undefined> {
+  try {
+    await importModule(PACKAGES[name]);
+    return undefined;
+  } catch (error) {
+    return describeImportFailure(name, error);
+  }
+}
+
+/** Makes `tfjsBackend` active; returns why that failed, or undefined. */
+async function activate(tfjsBackend: string): Promise<string | undefined> {
+  try {
+    // setBackend resolves to false (after logging the cause) when the backend's
+    // initialization fails, and throws when no package registered the name.
+    if (await tf.setBackend(tfjsBackend)) {
+      return undefined;
+    }
+    return `tfjs backend '${tfjsBackend}' failed to initialize (tfjs logged the cause as a warning)`;
+  } catch (error) {
+    return `tfjs backend '${tfjsBackend}' failed to initialize: ${firstLine(error)}`;
+  }
+}
+
+/** One sentence on why a package did not load: not installed, or broken. */
+function describeImportFailure(name: BackendName, error: unknown): string {
+  const packageName = PACKAGES[name];
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = firstLine(error);
+  // Node names the missing package in quotes. A native binding that is missing inside an
+  // installed package is also MODULE_NOT_FOUND, but its message names a file path instead.
+  const missing =
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    message.includes(`'${packageName}'`);
+  if (!missing) {
+    return `package ${packageName} failed to load: ${message}`;
+  }
+  if (name === 'tensorflow-gpu' || name === 'tensorflow') {
+    return `package ${packageName} is not installed: its install downloads libtensorflow, which needs internet`;
+  }
+  return `package ${packageName} is not installed; run npm install`;
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0].trim();
+}
+
+/**
+ * Kernels that one NiN training step calls, collected with tf.profile over steps with
+ * 28×28 and 64×64 inputs, explicit padding, stride 4, dropout, Adam and SGD.
+ */
+export const TRAINING_KERNELS = [
+  'Add',
+  'ArgMax',
+  'Cast',
+  'Conv2D',
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'Equal',
+  'Exp',
+  'Floor',
+  'Identity',
+  'Log',
+  'Max',
+  'MaxPool',
+  'MaxPoolGrad',
+  'Mean',
+  'Multiply',
+  'Neg',
+  'OneHot',
+  'PadV2',
+  'RealDiv',
+  'Relu',
+  'Reshape',
+  'ResizeBilinear',
+  'Slice',
+  'Sqrt',
+  'Square',
+  'Step',
+  'Sub',
+  'Sum',
+  'ZerosLike',
+] as const;
+
+/** Forward kernels of NiN whose gradient functions backpropagation needs. */
+const GRADIENTS = ['Conv2D', 'MaxPool', 'Relu', 'Mean', 'PadV2', 'Reshape'] as const;
+
+/**
+ * Throws unless every kernel and gradient that NiN training calls is registered for the
+ * active backend, so that a run fails before its first step instead of in the middle.
+ */
+export function assertBackendCanTrain(report: Pick<BackendReport, 'name' | 'tfjsBackend'>): void {
+  const missingKernels = TRAINING_KERNELS.filter(
+    (kernel) => tf.getKernel(kernel, report.tfjsBackend) == null,
+  );
+  if (missingKernels.length > 0) {
+    throw new Error(
+      `The ${report.name} backend cannot train NiN: kernels ${missingKernels.join(', ')} are not registered ` +
+        `for tfjs backend '${report.tfjsBackend}'. Pin another backend in the settings or with ${BACKEND_ENV_VAR}.`,
+    );
+  }
+  const missingGradients = GRADIENTS.filter((kernel) => tf.getGradient(kernel) == null);
+  if (missingGradients.length > 0) {
+    throw new Error(
+      `Gradients of ${missingGradients.join(', ')} are not registered, so no backend can train; ` +
+        'import @tensorflow/tfjs-layers (which registers them) before training.',
+    );
+  }
+}

@@ -25,7 +25,7 @@ interface Layer {
   outChannels: number;
 }
 
-/** Convolutions of NiN's 28×28 variant; padding keeps the size ('same', stride 1). */
+/** Convolutions of NiN's 28×28 variant, each padded to keep its size ('same', stride 1). */
 const LAYERS: Layer[] = [
   { name: 'conv5x5 1->96 @28', size: 28, kernel: 5, inChannels: 1, outChannels: 96 },
   { name: 'conv1x1 96->96 @28', size: 28, kernel: 1, inChannels: 96, outChannels: 96 },

@@ -15,7 +15,7 @@ const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
 const NODE_PACKAGE = '@tensorflow/tfjs-node';
 const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
 
-/** The error Node's ESM loader raises for a package that is not in node_modules. */
+/** Creates the error that Node's ESM loader raises for a package missing from node_modules. */
 function notFound(specifier: string): Error {
   return Object.assign(
     new Error(`Cannot find package '${specifier}' imported from /app/backends.js`),
@@ -25,7 +25,7 @@ function notFound(specifier: string): Error {
   );
 }
 
-/** A real import, except for the packages given as failures. */
+/** Returns a real import, except that the packages in `failures` reject. */
 function importWith(failures: Record<string, Error>): ImportModule {
   return async (specifier) => {
     const failure = failures[specifier];

@@ -20,7 +20,7 @@ export interface BackendReport {
   name: BackendName;
   /** Name of the backend in the tfjs registry (both native packages register 'tensorflow'). */
   tfjsBackend: string;
-  /** Where the math runs, for people: "CPU (WebAssembly)", "GPU (CUDA, libtensorflow)". */
+  /** Human-readable device, such as "CPU (WebAssembly)" or "GPU (CUDA, libtensorflow)". */
   device: string;
   /** Whether the wasm module uses 128-bit SIMD; absent for the other backends. */
   simd?: boolean;
@@ -155,7 +155,7 @@ async function loadNative(
   if (activated !== undefined) {
     return { ok: false, reason: `package ${PACKAGES[name]} loaded, but ${activated}` };
   }
-  // libtensorflow sizes its thread pools to the logical cores unless told otherwise.
+  // libtensorflow sizes its thread pools to the logical cores unless configured otherwise.
   return {
     ok: true,
     details: { name, tfjsBackend: 'tensorflow', device, threads: availableParallelism() },
@@ -199,9 +199,9 @@ async function loadWasm(importModule: ImportModule): Promise<LoadResult> {
 }
 
 /**
- * Folder of the .wasm binaries, with a trailing separator as setWasmPaths expects.
- * In Node the package's Emscripten loader reads them with fs from a path next to its own
- * script; naming the folder explicitly keeps that working when the app code is bundled.
+ * Returns the folder of the .wasm binaries, with the trailing separator that setWasmPaths
+ * expects. In Node the package's Emscripten loader reads them with fs from next to its own
+ * script, and naming the folder explicitly keeps that working when the app code is bundled.
  */
 function wasmBinaryFolder(): string | Error {
   const require = createRequire(import.meta.url);
@@ -256,7 +256,7 @@ async function activate(tfjsBackend: string): Promise<string | undefined> {
   }
 }
 
-/** One sentence on why a package did not load: not installed, or broken. */
+/** Describes in one sentence why a package did not load: not installed, or broken. */
 function describeImportFailure(name: BackendName, error: unknown): string {
   const packageName = PACKAGES[name];
   const code = (error as { code?: unknown } | null)?.code;
@@ -282,7 +282,8 @@ function firstLine(error: unknown): string {
 
 /**
  * Kernels that one NiN training step calls, collected with tf.profile over steps with
- * 28×28 and 64×64 inputs, explicit padding, stride 4, dropout, Adam and SGD.
+ * 28×28 and 64×64 inputs, explicit padding, stride 4, dropout, Adam and SGD (tfjs 4.22).
+ * Collect them again when the model builder, the loss or the optimizers change.
  */
 export const TRAINING_KERNELS = [
   'Add',
@@ -322,7 +323,7 @@ const GRADIENTS = ['Conv2D', 'MaxPool', 'Relu', 'Mean', 'PadV2', 'Reshape'] as c
 
 /**
  * Throws unless every kernel and gradient that NiN training calls is registered for the
- * active backend, so that a run fails before its first step instead of in the middle.
+ * report's backend, so that a run fails before its first step instead of in the middle.
  */
 export function assertBackendCanTrain(report: Pick<BackendReport, 'name' | 'tfjsBackend'>): void {
   const missingKernels = TRAINING_KERNELS.filter(

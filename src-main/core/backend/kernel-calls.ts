@@ -49,7 +49,7 @@ export class KernelCalls {
     return this.run('Reshape', { x }, { shape });
   }
 
-  /** Zero padding; `paddings` holds one [before, after] pair per axis. */
+  /** Pads with zeros, by one [before, after] pair of `paddings` per axis. */
   pad(x: TensorInfo, paddings: [number, number][]): TensorInfo {
     return this.run('PadV2', { x }, { paddings, constantValue: 0 });
   }

@@ -17,6 +17,7 @@ import {
   type DatasetSummary,
   type EpochMetrics,
   type RunState,
+  type RunSummary,
   type StepMetrics,
   type TrainingEvent,
 } from './training';
@@ -224,8 +225,11 @@ export interface TrainingStatus {
   dataset: DatasetSummary | null;
   stepsPerEpoch: number | null;
   totalSteps: number | null;
+  /** Latest step event; the worker throttles them, so it may lag the run's last step. */
   lastStep: StepMetrics | null;
   lastEpoch: EpochMetrics | null;
+  /** Summary of the run once it finished or stopped (final step count, test accuracy). */
+  summary: RunSummary | null;
   /** Cause of the failure when state is 'failed', else null. */
   error: LabErrorData | null;
 }

@@ -66,7 +66,7 @@ describe('LabService with the real worker', () => {
     });
 
     expect(status.state).not.toBe('failed');
-    expect(status.lastStep?.globalStep).toBe(3);
+    expect(status.summary?.globalStep).toBe(3);
     expect(status.dataset?.kind).toBe('sample');
     expect(status.backend?.name).toBeTypeOf('string');
     const runs = resultOf<Array<{ runId: string; globalStep: number }>>(
@@ -124,7 +124,7 @@ describe('LabService with the real worker', () => {
     });
 
     expect(status.state).not.toBe('failed');
-    expect(status.lastStep?.globalStep).toBe(1);
+    expect(status.summary?.globalStep).toBe(1);
     expect(await predict()).not.toEqual(firstPredictions);
   });
 
@@ -150,7 +150,7 @@ describe('LabService with the real worker', () => {
 
     expect(status.state).not.toBe('failed');
     expect(status.checkpoint).toBe('three-steps');
-    expect(status.lastStep?.globalStep).toBe(5);
+    expect(status.summary?.globalStep).toBe(5);
   });
 
   it('deletes the checkpoint', async () => {

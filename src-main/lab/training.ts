@@ -62,6 +62,7 @@ export function idleStatus(): TrainingStatus {
     totalSteps: null,
     lastStep: null,
     lastEpoch: null,
+    summary: null,
     error: null,
   };
 }
@@ -371,6 +372,7 @@ export class TrainingController {
         }
         return false;
       case 'finished':
+        this.status.summary = event.summary;
         return this.applyState(event.summary.state);
       case 'log':
         return false;

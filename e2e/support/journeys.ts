@@ -88,7 +88,9 @@ export async function trainOnSample(
   page: Page,
   screenshots: { en: string; zh: string } | null,
 ): Promise<void> {
-  await prepareShortRun(page, { epochs: 1, batchSize: 32, maxSteps: 12, maxTestImages: 200 });
+  // 60 steps of 32 images, enough for the loss to fall visibly in the README screenshot.
+  await prepareShortRun(page, { epochs: 1, batchSize: 32, maxSteps: 60, maxTestImages: 200 });
+  await page.getByTestId('learning-rate').fill('0.003');
   await page.getByTestId('train').click();
   await waitForRunEnd(page);
 

@@ -154,7 +154,7 @@ export const en = {
 
   'status.backend': 'Backend',
   'status.device': 'Device',
-  'status.threads': '{count} threads',
+  'status.threads': 'threads: {count}',
   'status.skipped': 'Not used: {list}',
   'status.pinned.setting': 'pinned in settings',
   'status.pinned.env': 'pinned by an environment variable',

@@ -156,7 +156,7 @@ export const zh: Record<keyof typeof en, string> = {
 
   'status.backend': '后端',
   'status.device': '设备',
-  'status.threads': '{count} 个线程',
+  'status.threads': '线程数：{count}',
   'status.skipped': '未使用：{list}',
   'status.pinned.setting': '在设置中指定',
   'status.pinned.env': '由环境变量指定',

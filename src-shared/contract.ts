@@ -154,7 +154,7 @@ export interface DatasetEntry {
   official: boolean;
   trainCount: number;
   testCount: number;
-  /** Why a dataset that should be there cannot be used (damaged files), else null. */
+  /** Reason a dataset that should be present is unusable (damaged files), else null. */
   problem: string | null;
 }
 
@@ -340,7 +340,7 @@ export const CHANNELS = {
   'dataset.cancelDownload': channel<{ cancelled: boolean }>()(emptyRequest),
   /**
    * Imports a folder of the four Fashion-MNIST IDX files (gzipped or not) as the full set.
-   * Without `dir`, the Electron app asks with a folder picker (see AppInfo.canPickFolder).
+   * Without `dir`, the Electron app opens a folder picker (see AppInfo.canPickFolder).
    */
   'dataset.import': channel<ImportResult>()(
     z.strictObject({ dir: z.string().min(1).max(4096).optional() }),

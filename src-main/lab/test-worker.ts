@@ -23,8 +23,8 @@ export class FakeWorker implements WorkerHandle {
   private running = false;
 
   /**
-   * Milliseconds before a start is answered. The real worker loads data and builds the model
-   * before it replies, and answers other requests meanwhile.
+   * Milliseconds before the reply to a start. The real worker loads data and builds the model
+   * before it replies, and replies to other requests meanwhile.
    */
   constructor(private readonly startDelayMs = 0) {}
 

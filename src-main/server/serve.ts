@@ -165,7 +165,11 @@ export function printWelcome(
   );
 }
 
-async function main(argv: string[]): Promise<void> {
+/**
+ * Runs browser mode from command-line arguments (the flags of USAGE) until SIGINT or SIGTERM:
+ * `npm run serve` and `nin-lab serve` both call this.
+ */
+export async function runServe(argv: string[]): Promise<void> {
   let options: ReturnType<typeof parseServeArgs>;
   try {
     options = parseServeArgs(argv);
@@ -192,7 +196,7 @@ if (
   process.argv[1] !== undefined &&
   import.meta.url === pathToFileURL(resolve(process.argv[1])).href
 ) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
+  runServe(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   });

@@ -189,8 +189,9 @@ export class WorkerSession {
     this.stopRequested = false;
     this.setState('running');
     const started = performance.now();
+    let outcome: 'finished' | 'stopped' | Error;
     try {
-      const outcome = await trainLoop(training, {
+      outcome = await trainLoop(training, {
         dataset,
         backend: backend.name,
         maxSteps: config.maxSteps,
@@ -200,13 +201,17 @@ export class WorkerSession {
         record: (entry) => metrics.write(`${JSON.stringify(entry)}\n`),
         checkpoint: () => this.betweenSteps(),
       });
-      this.finish(config, backend, dataset, training, outcome, started);
     } catch (error) {
-      this.emit({ type: 'error', error: toLabError(error) });
+      outcome = error instanceof Error ? error : new Error(String(error));
+    }
+    await new Promise<void>((resolve) => metrics.end(resolve));
+    // The loop is over before anyone hears of it, so a listener may save or predict at once.
+    this.loop = null;
+    if (outcome instanceof Error) {
+      this.emit({ type: 'error', error: toLabError(outcome) });
       this.setState('failed');
-    } finally {
-      await new Promise<void>((resolve) => metrics.end(resolve));
-      this.loop = null;
+    } else {
+      this.finish(config, backend, dataset, training, outcome, started);
     }
   }
 

@@ -1,8 +1,9 @@
 // The subset of Electron's API (version 45) that src-main/electron uses, so the main side
-// typechecks where the `electron` package is not installed: it is an optional dependency whose
-// install downloads the Electron binary and fails offline. tsconfig.electron.json maps the module name
-// `electron` to this file; the bundle keeps `import 'electron'`, which Electron provides at run
-// time. Signatures follow https://www.electronjs.org/docs/latest/api/ for Electron 45.
+// typechecks where the `electron` package is not installed: it is an optional dependency
+// whose install downloads the Electron binary and fails offline. tsconfig.electron.json maps
+// the module name `electron` to this file; the bundle keeps `import 'electron'`, which
+// Electron provides at run time. Signatures follow https://www.electronjs.org/docs/latest/api/
+// for Electron 45.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 export interface Event {

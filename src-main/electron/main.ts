@@ -1,5 +1,7 @@
 // Entry of the Electron main process: one LabService for the app's data folder, the IPC
 // adapter over it, training in a utilityProcess, and one hardened window.
+// NOTE: built here but never run, because no Electron binary is installed. The bundled worker
+// (an ES module, like this file) was run under Node's child_process.fork only.
 import { app, BrowserWindow, dialog, session, utilityProcess } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -28,3 +28,15 @@ test('impossible input size disables Train', async ({ page }) => {
 test('invalid field blocks Train', async ({ page }) => {
   await invalidFieldBlocksTrain(page);
 });
+
+test('disabled reason follows the language', async ({ page }) => {
+  await page.getByTestId('preset').selectOption('nin-28-lite');
+  await page.getByTestId('input-size').fill('8');
+  await page.getByTestId('lang-zh').click();
+  const reason = page.getByTestId('train-blocked');
+  await expect(reason).toContainText('无法训练');
+  await expect(reason).toContainText('maxpool3');
+  await expect(reason).toContainText('汇聚窗口');
+  await page.getByTestId('lang-en').click();
+  await expect(reason).toContainText('pooling window');
+});

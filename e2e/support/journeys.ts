@@ -70,7 +70,7 @@ export async function invalidFieldBlocksTrain(page: Page): Promise<void> {
   await page.getByTestId('preset').selectOption('nin-28-lite');
   await page.getByTestId('nin2-channels').fill('0');
   await expect(page.getByTestId('nin2-channels-error')).toHaveText(
-    'Enter an integer from 1 to 2048.',
+    'Enter an integer from 1 to 2,048.',
   );
   await expect(page.getByTestId('train')).toBeDisabled();
   await expect(page.getByTestId('train-blocked')).toContainText('nin2');

@@ -42,7 +42,12 @@ export async function prepareShortRun(page: Page, run: ShortRun = {}): Promise<v
   await page.getByText(/^(Short run|短时训练)$/).click();
   await page.getByTestId('max-steps').fill(run.maxSteps === undefined ? '' : String(run.maxSteps));
   await page.getByTestId('max-test-images').fill(String(run.maxTestImages ?? 100));
-  await expect(page.getByTestId('data-panel')).toHaveAttribute('data-in-use', 'sample');
+  const dataPanel = page.getByTestId('data-panel');
+  await expect(dataPanel).toHaveAttribute('data-in-use', /^(sample|full)$/);
+  if ((await dataPanel.getAttribute('data-in-use')) !== 'sample') {
+    await page.getByTestId('use-sample').click();
+  }
+  await expect(dataPanel).toHaveAttribute('data-in-use', 'sample');
 }
 
 /** Wait until the current run has ended, by the end of its epochs or by maxSteps. */

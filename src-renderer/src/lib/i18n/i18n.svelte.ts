@@ -40,9 +40,22 @@ export class I18n {
     storedLanguage() ?? languageForLocale(globalThis.navigator?.language),
   );
 
-  /** Translate `key`; reading `language` here makes every caller reactive to switches. */
+  /**
+   * Translate `key`, writing number parameters with the locale's digit grouping (60,000).
+   * Reading `language` here makes every caller reactive to language switches.
+   */
   t = (key: MessageKey, params?: MessageParams): string =>
-    interpolate(DICTIONARIES[this.language][key], params);
+    interpolate(DICTIONARIES[this.language][key], params && this.#formatNumbers(params));
+
+  #formatNumbers(params: MessageParams): MessageParams {
+    const format = new Intl.NumberFormat(this.locale, { maximumFractionDigits: 6 });
+    return Object.fromEntries(
+      Object.entries(params).map(([name, value]) => [
+        name,
+        typeof value === 'number' ? format.format(value) : value,
+      ]),
+    );
+  }
 
   /** Name of Fashion-MNIST class `label` in the current language. */
   className = (label: number): string => className(label, this.language);

@@ -89,32 +89,36 @@ export class FakeWorker implements WorkerHandle {
     }
   }
 
+  private answerStart(message: Extract<WorkerRequest, { type: 'start' }>): void {
+    this.runId = message.config.runId;
+    this.emit({ type: 'ready', backend: FAKE_BACKEND });
+    this.emit({ type: 'state', state: 'starting' });
+    this.emit({
+      type: 'run-started',
+      runId: this.runId,
+      backend: FAKE_BACKEND,
+      dataset: {
+        kind: 'sample',
+        source: 'bundled',
+        official: true,
+        trainCount: 5000,
+        testCount: 500,
+      },
+      stepsPerEpoch: 10,
+      totalSteps: 10,
+      microBatchSize: null,
+      startEpoch: 1,
+      startGlobalStep: 0,
+    });
+    this.reply(message.id, { runId: this.runId });
+    this.running = true;
+    this.emit({ type: 'state', state: 'running' });
+  }
+
   private answer(message: WorkerRequest): void {
     switch (message.type) {
       case 'start':
-        this.runId = message.config.runId;
-        this.emit({ type: 'ready', backend: FAKE_BACKEND });
-        this.emit({ type: 'state', state: 'starting' });
-        this.emit({
-          type: 'run-started',
-          runId: this.runId,
-          backend: FAKE_BACKEND,
-          dataset: {
-            kind: 'sample',
-            source: 'bundled',
-            official: true,
-            trainCount: 5000,
-            testCount: 500,
-          },
-          stepsPerEpoch: 10,
-          totalSteps: 10,
-          microBatchSize: null,
-          startEpoch: 1,
-          startGlobalStep: 0,
-        });
-        this.reply(message.id, { runId: this.runId });
-        this.running = true;
-        this.emit({ type: 'state', state: 'running' });
+        this.answerStart(message);
         return;
       case 'pause':
         this.reply(message.id);

@@ -1,6 +1,6 @@
 // Journey: edit the model and watch the layer table; an impossible input size disables Train
 // and names the layer that no longer fits.
-import { test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import {
   impossibleInputDisablesTrain,
   invalidFieldBlocksTrain,

@@ -4,14 +4,15 @@ import { conv2dBackpropFilterByConv } from './conv-backprop';
 import { replaceKernel, requireInput } from './kernel-registry';
 
 /**
- * Registers faster convolution gradient kernels on the pure-JavaScript cpu backend.
+ * Registers a faster convolution filter gradient (Conv2DBackpropFilter) on the pure-JavaScript
+ * cpu backend.
  *
  * The stock cpu Conv2DBackpropFilter of tfjs-backend-cpu 4.22 reads every operand through
  * `TensorBuffer.get` in its innermost loop, striding across channels. The backend's own
  * Conv2D does the same multiply-adds over flat arrays, so the gradient runs as that
  * convolution with batch and channel axes swapped (see conv-backprop.ts): 23–45× faster
  * on NiN's 28×28 layers (bench/kernels.ts, batch 4).
- * The stock Conv2DBackpropInput stays, because the same rewrite made it 1.3–3× slower.
+ * The stock Conv2DBackpropInput stays, because the same rewrite made it 1.3–23× slower.
  * Safe to call more than once.
  */
 export function registerCpuTrainingKernels(): void {

@@ -160,7 +160,12 @@ export const workerRequestSchema = z.discriminatedUnion('type', [
     id: z.number(),
     /** Test-split indices whose class probabilities to return. */
     testIndices: z.array(z.number().int().min(0)).max(256),
+    /** Dataset of the images; the run's dataset (or the bundled sample) when absent. */
+    dataDir: z.string().min(1).optional(),
+    data: dataChoiceSchema.optional(),
   }),
+  /** Load the backend now (it is otherwise loaded by the first start) and return its report. */
+  z.object({ type: z.literal('init-backend'), id: z.number(), backend: backendNameSchema.optional() }),
 ]);
 export type WorkerRequest = z.input<typeof workerRequestSchema>;
 

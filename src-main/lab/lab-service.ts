@@ -289,7 +289,7 @@ export class LabService {
 
   private async listCheckpoints(): Promise<ResultOf<'checkpoints.list'>> {
     // NOTE: checkpoint.ts loads TensorFlow.js core when first imported, so it is imported lazily.
-    const { listCheckpoints } = await import('../core/train/checkpoint');
+    const { listCheckpoints } = await import('../core/train/checkpoint-meta');
     const listings = await listCheckpoints(this.folder.checkpoints);
     return listings.map(({ name, savedAt, epoch, globalStep, testAccuracy }) => ({
       name,

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { mkdtemp, readFile, rm, truncate, writeFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -144,6 +145,18 @@ describe('checkpoint load rejects', () => {
     expect(error.message).toContain('layer nin1_conv');
     expect(error.message).toContain('[5,5,1,8]');
     expect(error.message).toContain('[5,5,1,12]');
+  });
+
+  it('saving non-finite weights', async () => {
+    const weights = trained.model.getWeights();
+    const copy = freshState(TINY_SPEC, TINY_HYPERPARAMETERS);
+    const poisoned = weights.map((weight, index) => (index === 0 ? tf.fill(weight.shape, Number.NaN) : weight.clone()));
+    copy.model.setWeights(poisoned);
+    const error = await saveCheckpoint(path.join(root, 'nan-weights'), copy, context).catch((caught: unknown) => caught);
+    expect((error as CheckpointError).code).toBe('diverged');
+    expect(await readdir(root)).not.toContain('nan-weights');
+    tf.dispose(poisoned);
+    copy.model.dispose();
   });
 
   it('saving weights after a non-finite loss', async () => {

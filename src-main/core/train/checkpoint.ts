@@ -1,65 +1,33 @@
 // Checkpoints: a folder with the TensorFlow.js LayersModel files (model.json + weights.bin),
 // the optimiser's state (optimizer.bin) and lab.json (spec, hyperparameters, counters, history).
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { NamedTensor } from '@tensorflow/tfjs-core/dist/tensor_types';
 import { z } from 'zod';
-import { hyperparametersSchema, modelSpecSchema, type Hyperparameters, type ModelSpec } from '../../../src-shared/spec';
-import { backendNameSchema, epochMetricsSchema, stepMetricsSchema } from '../../../src-shared/training';
+import type { Hyperparameters, ModelSpec } from '../../../src-shared/spec';
 import { buildModel } from '../model/build';
 import { APP_VERSION } from '../version';
 import { createOptimizer } from './optimizer';
+import {
+  CheckpointError,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  LAB_FILE,
+  MODEL_FILE,
+  OPTIMIZER_FILE,
+  readCheckpointMeta,
+  weightEntrySchema,
+  WEIGHTS_FILE,
+  type CheckpointDataset,
+  type CheckpointMeta,
+} from './checkpoint-meta';
+
+export * from './checkpoint-meta';
+
 import type { TrainingState } from './trainer';
-
-export const CHECKPOINT_FORMAT = 'nin-lab-checkpoint';
-export const CHECKPOINT_FORMAT_VERSION = 1;
-const MODEL_FILE = 'model.json';
-const WEIGHTS_FILE = 'weights.bin';
-const OPTIMIZER_FILE = 'optimizer.bin';
-const LAB_FILE = 'lab.json';
-
-const weightEntrySchema = z.object({ name: z.string(), shape: z.array(z.number().int().min(0)), dtype: z.literal('float32') });
-
-const checkpointDatasetSchema = z.object({
-  kind: z.enum(['sample', 'full']),
-  source: z.enum(['bundled', 'downloaded', 'imported']),
-  official: z.boolean(),
-  trainCount: z.number(),
-  testCount: z.number(),
-  files: z.record(z.string(), z.object({ sha256: z.string(), md5: z.string(), bytes: z.number() })),
-});
-
-export const checkpointMetaSchema = z.object({
-  format: z.literal(CHECKPOINT_FORMAT),
-  formatVersion: z.literal(CHECKPOINT_FORMAT_VERSION),
-  appVersion: z.string(),
-  savedAt: z.string(),
-  spec: modelSpecSchema,
-  hyperparameters: hyperparametersSchema,
-  epoch: z.number().int().min(1),
-  stepInEpoch: z.number().int().min(0),
-  globalStep: z.number().int().min(0),
-  history: z.object({ steps: z.array(stepMetricsSchema), epochs: z.array(epochMetricsSchema) }),
-  dataset: checkpointDatasetSchema,
-  backend: backendNameSchema,
-  optimizer: z.object({ name: z.enum(['adam', 'sgd']), weights: z.array(weightEntrySchema) }),
-});
-export type CheckpointMeta = z.infer<typeof checkpointMetaSchema>;
-export type CheckpointDataset = z.infer<typeof checkpointDatasetSchema>;
-
-/** A checkpoint that cannot be read; the message says what is wrong and what to do. */
-export class CheckpointError extends Error {
-  constructor(
-    readonly code: 'not-found' | 'corrupt' | 'truncated' | 'format-version' | 'spec-mismatch' | 'diverged',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CheckpointError';
-  }
-}
 
 export interface LoadedCheckpoint {
   meta: CheckpointMeta;
@@ -73,8 +41,8 @@ export async function saveCheckpoint(
   state: TrainingState,
   context: { dataset: CheckpointDataset; backend: CheckpointMeta['backend'] },
 ): Promise<CheckpointMeta> {
-  if (state.diverged) {
-    throw new CheckpointError('diverged', 'The last run stopped on a non-finite loss, so its weights are not saved. Train again with a lower learning rate, then save.');
+  if (state.diverged || !allFinite(state.model)) {
+    throw new CheckpointError('diverged', 'The model has non-finite weights (the last run diverged), so they are not saved. Train again with a lower learning rate, then save.');
   }
   const temporary = `${dir}.saving-${randomBytes(4).toString('hex')}`;
   await mkdir(temporary, { recursive: true });
@@ -104,6 +72,11 @@ export async function saveCheckpoint(
     await rm(temporary, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Whether every weight is finite; on wasm a NaN weight can hide behind a ReLU and a finite loss. */
+function allFinite(model: tfl.LayersModel): boolean {
+  return tf.tidy(() => model.weights.every((weight) => tf.all(tf.isFinite(weight.read())).dataSync()[0] === 1));
 }
 
 async function writeModelFiles(dir: string, model: tfl.LayersModel): Promise<void> {
@@ -143,30 +116,6 @@ async function replaceFolder(source: string, target: string): Promise<void> {
   if (exists) await rename(target, previous);
   await rename(source, target);
   if (exists) await rm(previous, { recursive: true, force: true });
-}
-
-/** Read and check lab.json of a checkpoint folder. */
-export async function readCheckpointMeta(dir: string): Promise<CheckpointMeta> {
-  const file = path.join(dir, LAB_FILE);
-  const text = await readFile(file, 'utf8').catch(() => {
-    throw new CheckpointError('not-found', `No checkpoint in ${dir}: ${LAB_FILE} is missing. Choose a folder that NiN Lab saved a checkpoint into.`);
-  });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new CheckpointError('corrupt', `${file} is not valid JSON (${text.length} bytes), so the checkpoint is damaged. Save the checkpoint again.`);
-  }
-  const version = (raw as { formatVersion?: unknown })?.formatVersion;
-  if ((raw as { format?: unknown })?.format === CHECKPOINT_FORMAT && version !== CHECKPOINT_FORMAT_VERSION) {
-    throw new CheckpointError('format-version', `${file} has format version ${String(version)}, but this NiN Lab ${APP_VERSION} reads version ${CHECKPOINT_FORMAT_VERSION}. Open it with the NiN Lab version that saved it, or update NiN Lab.`);
-  }
-  const parsed = checkpointMetaSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CheckpointError('corrupt', `${file} is not a valid NiN Lab checkpoint: ${issue.path.join('.') || 'top level'}: ${issue.message}. Save the checkpoint again.`);
-  }
-  return parsed.data;
 }
 
 interface ModelJson {
@@ -263,37 +212,4 @@ export async function loadCheckpoint(
     model.dispose();
     throw error;
   }
-}
-
-export interface CheckpointListing {
-  name: string;
-  dir: string;
-  savedAt: string;
-  epoch: number;
-  globalStep: number;
-  testAccuracy: number | null;
-  inputSize: number;
-}
-
-/** List the checkpoints saved under `root`, newest first; folders that are not checkpoints are skipped. */
-export async function listCheckpoints(root: string): Promise<CheckpointListing[]> {
-  const names = await readdir(root).catch(() => [] as string[]);
-  const listings: CheckpointListing[] = [];
-  for (const name of names) {
-    if (name.includes('.saving-') || name.includes('.previous-')) continue;
-    const dir = path.join(root, name);
-    const meta = await readCheckpointMeta(dir).catch(() => null);
-    if (!meta) continue;
-    const lastEpoch = meta.history.epochs.at(-1);
-    listings.push({
-      name,
-      dir,
-      savedAt: meta.savedAt,
-      epoch: meta.epoch,
-      globalStep: meta.globalStep,
-      testAccuracy: lastEpoch ? lastEpoch.testAccuracy : null,
-      inputSize: meta.spec.inputSize,
-    });
-  }
-  return listings.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
 }

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   workerMessageSchema,
+  type BackendName,
+  type BackendReportData,
   type DataChoice,
   type LabErrorData,
   type RunConfig,
@@ -118,8 +120,16 @@ export class TrainingSupervisor {
     return this.request({ type: 'evaluate', dataDir, data, maxTestImages }) as Promise<EvaluationResult>;
   }
 
-  predict(testIndices: number[]): Promise<number[][]> {
-    return this.request({ type: 'predict', testIndices }) as Promise<number[][]>;
+  /** Class probabilities for test images of `dataset`, else of the run's dataset or the bundled sample. */
+  predict(testIndices: number[], dataset?: { dataDir: string; data: DataChoice }): Promise<number[][]> {
+    return this.request({ type: 'predict', testIndices, ...dataset }) as Promise<number[][]>;
+  }
+
+  /** Load the backend in the worker (or return the one it runs) without starting a run. */
+  initBackend(backend?: BackendName): Promise<BackendReportData> {
+    if (this.worker && backend && this.workerBackend !== backend) this.restartWorker();
+    this.workerBackend = backend;
+    return this.request({ type: 'init-backend', backend }) as Promise<BackendReportData>;
   }
 
   /** End the worker process; pending requests fail. */

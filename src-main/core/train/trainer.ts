@@ -82,10 +82,11 @@ export async function trainLoop(state: TrainingState, options: LoopOptions): Pro
       addTotals(running, totals);
       const metrics = clock.step(state, totals, running);
       options.record({ type: 'step', ...metrics });
-      if (clock.shouldEmit(options.eventsPerSecond)) options.emit({ type: 'step', metrics });
+      const last = state.stepInEpoch === clock.stepsPerEpoch || reachedMaxSteps(state, options, sessionStart);
+      if (clock.shouldEmit(options.eventsPerSecond) || last) options.emit({ type: 'step', metrics });
       const warning = watchdog.observe(metrics);
       if (warning) options.emit({ type: 'log', level: 'warn', code: 'not-learning', message: warning });
-      if (options.maxSteps !== undefined && state.globalStep - sessionStart >= options.maxSteps) {
+      if (reachedMaxSteps(state, options, sessionStart)) {
         finishEpoch(state, options, running, clock);
         return 'stopped';
       }
@@ -93,6 +94,10 @@ export async function trainLoop(state: TrainingState, options: LoopOptions): Pro
     finishEpoch(state, options, running, clock);
   }
   return 'finished';
+}
+
+function reachedMaxSteps(state: TrainingState, options: LoopOptions, sessionStart: number): boolean {
+  return options.maxSteps !== undefined && state.globalStep - sessionStart >= options.maxSteps;
 }
 
 function takeStep(state: TrainingState, reader: BatchReader, count: number, microBatch: number): BatchTotals {
@@ -193,7 +198,7 @@ class StepClock {
 
   shouldEmit(eventsPerSecond: number): boolean {
     const now = performance.now();
-    const due = now - this.lastEmit >= 1000 / eventsPerSecond || this.state.stepInEpoch === this.stepsPerEpoch;
+    const due = now - this.lastEmit >= 1000 / eventsPerSecond;
     if (due) this.lastEmit = now;
     return due;
   }

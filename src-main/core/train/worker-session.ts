@@ -73,7 +73,9 @@ export class WorkerSession {
       case 'load-checkpoint':
         return this.load(request.dir);
       case 'predict':
-        return this.predict(request.testIndices);
+        return this.predict(request.testIndices, request.dataDir, request.data);
+      case 'init-backend':
+        return this.ensureBackend(request.backend);
       case 'evaluate':
         return this.evaluate(request.dataDir, request.data, request.maxTestImages);
     }
@@ -283,9 +285,13 @@ export class WorkerSession {
     return meta;
   }
 
-  private async predict(testIndices: number[]): Promise<number[][]> {
+  private async predict(testIndices: number[], dataDir?: string, choice?: DataChoice): Promise<number[][]> {
     const training = this.requireModel();
-    const dataset = this.dataset?.value ?? (await this.loadDataset(process.env.NIN_LAB_DATA_DIR ?? '.', 'sample'));
+    // The bundled sample needs no data folder, so any path serves for it.
+    const dataset =
+      dataDir && choice
+        ? await this.loadDataset(dataDir, choice)
+        : (this.dataset?.value ?? (await this.loadDataset(process.cwd(), 'sample')));
     return predictTestImages(training, dataset.test, testIndices);
   }
 

@@ -1,5 +1,5 @@
 // Journey: import the full Fashion-MNIST from a folder of IDX files, use it, and go back to the
-// bundled sample; a folder without the files shows an error naming what is missing.
+// bundled sample. A folder without the files shows an error naming the folder.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,6 @@
-// The UI language: Simplified Chinese or English, chosen from navigator.language at first
-// start and persisted in localStorage after the user switches.
+// The UI language: Simplified Chinese or English. The lab's settings store the user's choice
+// (Lab.applySettings); navigator.language decides until there is one. localStorage keeps the
+// last language, so the first paint after a restart is already in it.
 import { className } from '../../../../src-shared/classes';
 import { en } from './en';
 import { zh } from './zh';

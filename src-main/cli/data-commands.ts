@@ -11,8 +11,10 @@ interface DataOptions {
 
 function describe(summary: DatasetSummary): string {
   if (!summary.present) return `missing (${summary.problem})`;
+  const counts = `${summary.trainCount.toLocaleString('en-US')} training + ${summary.testCount.toLocaleString('en-US')} test images`;
+  if (summary.source === 'bundled') return `${counts}, bundled with NiN Lab — ${summary.dir}`;
   const origin = summary.official ? 'official checksums' : 'not the official checksums';
-  return `${summary.trainCount.toLocaleString('en-US')} training + ${summary.testCount.toLocaleString('en-US')} test images, ${summary.source}, ${origin} — ${summary.dir}`;
+  return `${counts}, ${summary.source}, ${origin} — ${summary.dir}`;
 }
 
 /** Run `work`, turning dataset errors into user errors. */

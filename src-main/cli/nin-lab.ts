@@ -86,6 +86,18 @@ function buildProgram(): Command {
     .addOption(dataDirOption())
     .action(evalCommand);
 
+  program
+    .command('serve')
+    .description('run the lab in browser mode on 127.0.0.1 (options: --host, --port, --data-dir, --token; see serve --help)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[options...]')
+    .action(async (args: string[]) => {
+      const { runServe } = await import('../server/serve');
+      await runServe(args);
+    });
+
   return program;
 }
 

@@ -4,7 +4,7 @@ import { SingleBar } from 'cli-progress';
 import { getPreset, type PresetName } from '../../src-shared/presets';
 import { tryInferShapes } from '../../src-shared/shapes';
 import { hyperparametersSchema, type Hyperparameters } from '../../src-shared/spec';
-import type { BackendName, DataChoice, DatasetSummary, RunSummary, TrainingEvent } from '../../src-shared/training';
+import type { BackendName, DataChoice, DatasetSummary, RunSummary, StepMetrics, TrainingEvent } from '../../src-shared/training';
 import type { BackendReport } from '../core/backend/backends';
 import { newRunId, resolveDataDir, runsDir } from '../core/paths';
 import { LabError, TrainingSupervisor } from '../core/train/supervisor';
@@ -59,6 +59,8 @@ function hyperparametersFrom(options: TrainOptions, defaults: Hyperparameters): 
   return parsed.data;
 }
 
+const PLAIN_PROGRESS_INTERVAL_MS = 30_000;
+
 /** Progress bar on a terminal; epoch lines and the summary are printed either way. */
 class TrainingReporter {
   private readonly bar = new SingleBar({
@@ -67,6 +69,7 @@ class TrainingReporter {
     etaBuffer: 50,
   });
   private startStep = 0;
+  private lastPlainLine = 0;
   summary: RunSummary | null = null;
   error: string | null = null;
 
@@ -79,6 +82,7 @@ class TrainingReporter {
     } else if (event.type === 'step') {
       const m = event.metrics;
       this.bar.update(m.globalStep - this.startStep, { epoch: m.epoch, loss: m.loss.toFixed(4), accuracy: m.runningAccuracy.toFixed(3), speed: m.imagesPerSecond.toFixed(1) });
+      this.plainProgress(m);
     } else if (event.type === 'epoch') {
       const m = event.metrics;
       this.log(`epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)}, train accuracy ${m.trainAccuracy.toFixed(4)}, test loss ${m.testLoss.toFixed(4)}, test accuracy ${m.testAccuracy.toFixed(4)}, ${m.imagesPerSecond.toFixed(1)} img/s, ${m.elapsedSeconds.toFixed(0)} s`);
@@ -93,6 +97,13 @@ class TrainingReporter {
 
   stop(): void {
     this.bar.stop();
+  }
+
+  /** Without a terminal the bar draws nothing, so print a progress line every 30 s instead. */
+  private plainProgress(m: StepMetrics): void {
+    if (process.stdout.isTTY || Date.now() - this.lastPlainLine < PLAIN_PROGRESS_INTERVAL_MS) return;
+    this.lastPlainLine = Date.now();
+    this.log(`epoch ${m.epoch} step ${m.step}/${m.stepsPerEpoch}: loss ${m.loss.toFixed(4)}, running accuracy ${m.runningAccuracy.toFixed(3)}, ${m.imagesPerSecond.toFixed(1)} img/s, ETA ${Math.round(m.etaSeconds)} s`);
   }
 
   private log(line: string): void {

@@ -36,9 +36,9 @@ export class NotLearningDetector {
     return (
       `Not learning: over the last ${WINDOW_STEPS} steps the loss stayed at ${meanLoss.toFixed(3)} ` +
       `(ln 10 = 2.303, a uniform guess) with ${(meanAccuracy * 100).toFixed(1)}% accuracy. ` +
-      `Likely causes: a learning rate too high (${learningRate} with ${optimizer}) that killed the ReLUs, ` +
-      `or too low to move; an initialiser (${initializer}) that starts the network with dead units; ` +
-      'too much dropout. Try a learning rate 10× lower, Glorot-uniform initialisation, then train again.'
+      `Likely causes: the learning rate ${learningRate} (${optimizer}) is so high that the ReLUs died, ` +
+      `or so low that the weights barely move; the initialiser ${initializer} starts with dead units; ` +
+      'or too much dropout. Try a learning rate 10× lower (or higher) or Glorot-uniform initialisation, then train again.'
     );
   }
 }

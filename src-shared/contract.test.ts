@@ -78,9 +78,9 @@ describe('request schemas', () => {
     expect(schema.safeParse({ testIndices: [] }).success).toBe(false);
     expect(schema.safeParse({ testIndices: [-1] }).success).toBe(false);
     expect(schema.safeParse({ testIndices: [0.5] }).success).toBe(false);
-    expect(schema.safeParse({ testIndices: Array.from({ length: 257 }, (_, i) => i) }).success).toBe(
-      false,
-    );
+    expect(
+      schema.safeParse({ testIndices: Array.from({ length: 257 }, (_, i) => i) }).success,
+    ).toBe(false);
   });
 
   it('settings.update takes a subset and rejects unknown values', () => {

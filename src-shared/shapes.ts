@@ -67,7 +67,8 @@ export interface SpecIssue {
 export class SpecError extends Error {
   constructor(readonly issue: SpecIssue) {
     const { layerIndex, layerName, inputSize, window, padding, stride } = issue;
-    const what = issue.kind === 'maxpool' ? `${window}×${window} pool` : `${window}×${window} kernel`;
+    const what =
+      issue.kind === 'maxpool' ? `${window}×${window} pool` : `${window}×${window} kernel`;
     super(
       `Layer ${layerIndex} (${layerName}): a ${what} with stride ${stride} and padding ${padding} ` +
         `does not fit its ${inputSize}×${inputSize} input, so its output would be empty. ` +
@@ -128,7 +129,13 @@ function sum(values: number[]): number {
 }
 
 /** Build the rows for the NiN block at `index`, or throw when its output would be empty. */
-function ninRow(index: number, name: string, kind: LayerKind, block: NinBlock, at: Cursor): LayerRow {
+function ninRow(
+  index: number,
+  name: string,
+  kind: LayerKind,
+  block: NinBlock,
+  at: Cursor,
+): LayerRow {
   const size = outputSize(at.size, block.kernel, block.stride, block.padding);
   if (size < 1) {
     throw new SpecError({
@@ -158,7 +165,13 @@ function ninRow(index: number, name: string, kind: LayerKind, block: NinBlock, a
   };
 }
 
-function poolRow(index: number, name: string, window: number, stride: number, at: Cursor): LayerRow {
+function poolRow(
+  index: number,
+  name: string,
+  window: number,
+  stride: number,
+  at: Cursor,
+): LayerRow {
   const size = outputSize(at.size, window, stride, 0);
   if (size < 1) {
     throw new SpecError({
@@ -205,7 +218,8 @@ export function inferShapes(spec: ModelSpec, batch = 1): ShapeTable {
     counters[layer.type] += 1;
     const name = `${layer.type}${counters[layer.type]}`;
     if (layer.type === 'nin') layers.push(ninRow(index, name, 'nin', layer, at));
-    else if (layer.type === 'maxpool') layers.push(poolRow(index, name, layer.window, layer.stride, at));
+    else if (layer.type === 'maxpool')
+      layers.push(poolRow(index, name, layer.window, layer.stride, at));
     else {
       const row = plainRow(index, name, 'dropout', shapeOf(batch, at.channels, at.size));
       layers.push({ ...row, rate: layer.rate });
@@ -216,7 +230,10 @@ export function inferShapes(spec: ModelSpec, batch = 1): ShapeTable {
   layers.push(ninRow(layers.length, 'classifier', 'classifier', classifier, at));
   layers.push(plainRow(layers.length, 'gap', 'gap', shapeOf(batch, at.channels, 1)));
   layers.push(
-    plainRow(layers.length, 'flatten', 'flatten', { nchw: [batch, at.channels], nhwc: [batch, at.channels] }),
+    plainRow(layers.length, 'flatten', 'flatten', {
+      nchw: [batch, at.channels],
+      nhwc: [batch, at.channels],
+    }),
   );
 
   return summarize(spec, batch, layers);
@@ -247,7 +264,8 @@ export function tryInferShapes(
   try {
     return { ok: true, table: inferShapes(spec, batch) };
   } catch (error) {
-    if (error instanceof SpecError) return { ok: false, issue: error.issue, message: error.message };
+    if (error instanceof SpecError)
+      return { ok: false, issue: error.issue, message: error.message };
     throw error;
   }
 }

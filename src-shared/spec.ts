@@ -84,7 +84,11 @@ export const hyperparametersSchema = z.object({
   /** Weight initialiser of every convolution; biases start at zero. */
   initializer: z.enum(INITIALIZERS),
   /** Seed of weight initialisation, shuffling and dropout, a non-negative integer. */
-  seed: z.number().int().min(0).max(2 ** 31 - 1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
 });
 export type Hyperparameters = z.infer<typeof hyperparametersSchema>;
 

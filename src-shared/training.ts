@@ -133,7 +133,12 @@ export const trainingEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), state: runStateSchema }),
   z.object({ type: z.literal('step'), metrics: stepMetricsSchema }),
   z.object({ type: z.literal('epoch'), metrics: epochMetricsSchema }),
-  z.object({ type: z.literal('log'), level: z.enum(['info', 'warn']), code: z.string(), message: z.string() }),
+  z.object({
+    type: z.literal('log'),
+    level: z.enum(['info', 'warn']),
+    code: z.string(),
+    message: z.string(),
+  }),
   z.object({ type: z.literal('error'), error: labErrorSchema }),
   z.object({ type: z.literal('finished'), summary: runSummarySchema }),
 ]);
@@ -165,13 +170,22 @@ export const workerRequestSchema = z.discriminatedUnion('type', [
     data: dataChoiceSchema.optional(),
   }),
   /** Load the backend now (it is otherwise loaded by the first start) and return its report. */
-  z.object({ type: z.literal('init-backend'), id: z.number(), backend: backendNameSchema.optional() }),
+  z.object({
+    type: z.literal('init-backend'),
+    id: z.number(),
+    backend: backendNameSchema.optional(),
+  }),
 ]);
 export type WorkerRequest = z.input<typeof workerRequestSchema>;
 
 export const workerMessageSchema = z.union([
   z.object({ type: z.literal('event'), event: trainingEventSchema }),
   z.object({ type: z.literal('reply'), id: z.number(), ok: z.literal(true), result: z.unknown() }),
-  z.object({ type: z.literal('reply'), id: z.number(), ok: z.literal(false), error: labErrorSchema }),
+  z.object({
+    type: z.literal('reply'),
+    id: z.number(),
+    ok: z.literal(false),
+    error: labErrorSchema,
+  }),
 ]);
 export type WorkerMessage = z.infer<typeof workerMessageSchema>;

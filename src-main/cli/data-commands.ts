@@ -31,12 +31,17 @@ export async function dataStatus(options: DataOptions): Promise<void> {
   const cache = new DatasetCache(resolveDataDir(options.dataDir));
   const status = await cache.status();
   process.stdout.write(`sample: ${describe(status.sample)}\n`);
-  process.stdout.write(`full:   ${status.full ? describe(status.full) : 'not downloaded or imported (run `nin-lab data download` or `nin-lab data import DIR`)'}\n`);
+  process.stdout.write(
+    `full:   ${status.full ? describe(status.full) : 'not downloaded or imported (run `nin-lab data download` or `nin-lab data import DIR`)'}\n`,
+  );
 }
 
 export async function dataDownload(options: DataOptions): Promise<void> {
   const cache = new DatasetCache(resolveDataDir(options.dataDir));
-  const bar = new SingleBar({ format: '{file} [{bar}] {percentage}% {received}/{total} MB', hideCursor: true });
+  const bar = new SingleBar({
+    format: '{file} [{bar}] {percentage}% {received}/{total} MB',
+    hideCursor: true,
+  });
   let current = '';
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
@@ -48,18 +53,30 @@ export async function dataDownload(options: DataOptions): Promise<void> {
         if (progress.file !== current) {
           if (current) bar.stop();
           current = progress.file;
-          bar.start(total || 1, 0, { file: progress.file, received: '0.0', total: (total / 1e6).toFixed(1) });
+          bar.start(total || 1, 0, {
+            file: progress.file,
+            received: '0.0',
+            total: (total / 1e6).toFixed(1),
+          });
         }
-        bar.update(Math.min(progress.receivedBytes, total || 1), { received: (progress.receivedBytes / 1e6).toFixed(1) });
+        bar.update(Math.min(progress.receivedBytes, total || 1), {
+          received: (progress.receivedBytes / 1e6).toFixed(1),
+        });
       },
     }),
   ).finally(() => bar.stop());
-  process.stdout.write(`Downloaded and verified Fashion-MNIST (MD5 sums match the published ones) into ${identity.dir}\n`);
+  process.stdout.write(
+    `Downloaded and verified Fashion-MNIST (MD5 sums match the published ones) into ${identity.dir}\n`,
+  );
 }
 
 export async function dataImport(dir: string, options: DataOptions): Promise<void> {
   const cache = new DatasetCache(resolveDataDir(options.dataDir));
   const identity = await withDatasetErrors(() => cache.importDir(dir));
-  const note = identity.official ? 'the official files' : 'valid IDX files, but not the official checksums';
-  process.stdout.write(`Imported ${identity.trainCount.toLocaleString('en-US')} training and ${identity.testCount.toLocaleString('en-US')} test images (${note}) into ${identity.dir}\n`);
+  const note = identity.official
+    ? 'the official files'
+    : 'valid IDX files, but not the official checksums';
+  process.stdout.write(
+    `Imported ${identity.trainCount.toLocaleString('en-US')} training and ${identity.testCount.toLocaleString('en-US')} test images (${note}) into ${identity.dir}\n`,
+  );
 }

@@ -65,7 +65,12 @@ describe('nin-lab data', () => {
   it('rejects a folder with a bad file, naming it', async () => {
     const bad = path.join(dataDir, 'bad-import');
     await mkdir(bad, { recursive: true });
-    for (const name of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) {
+    for (const name of [
+      'train-images-idx3-ubyte',
+      'train-labels-idx1-ubyte',
+      't10k-images-idx3-ubyte',
+      't10k-labels-idx1-ubyte',
+    ]) {
       await writeFile(path.join(bad, name), '<html>not found</html>');
     }
     const { code, stderr } = await nin('data', 'import', bad);
@@ -84,7 +89,21 @@ describe('nin-lab data', () => {
 describe('nin-lab train and eval', () => {
   it('trains on the sample, saves and evaluates a checkpoint', async () => {
     const checkpoint = path.join(dataDir, 'cli-checkpoint');
-    const trained = await nin('train', '--preset', 'nin-28-lite', '--data', 'sample', '--max-steps', '2', '--batch-size', '16', '--max-test-images', '50', '--checkpoint', checkpoint);
+    const trained = await nin(
+      'train',
+      '--preset',
+      'nin-28-lite',
+      '--data',
+      'sample',
+      '--max-steps',
+      '2',
+      '--batch-size',
+      '16',
+      '--max-test-images',
+      '50',
+      '--checkpoint',
+      checkpoint,
+    );
     expect(trained.code).toBe(0);
     expect(trained.stdout).toMatch(/test accuracy 0\.\d{4} after \d+ epoch/);
     expect(trained.stdout).toContain('backend wasm');

@@ -12,7 +12,9 @@ function integer(name: string, min: number, max: number) {
   return (value: string): number => {
     const parsed = Number(value);
     if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}, not "${value}".`);
+      throw new InvalidArgumentError(
+        `${name} must be a whole number from ${min} to ${max}, not "${value}".`,
+      );
     }
     return parsed;
   };
@@ -29,32 +31,61 @@ function positiveNumber(name: string) {
 }
 
 const dataDirOption = () =>
-  new Option('--data-dir <dir>', 'folder for the dataset cache, runs and checkpoints (default: $NIN_LAB_DATA_DIR or ~/.nin-lab)');
+  new Option(
+    '--data-dir <dir>',
+    'folder for the dataset cache, runs and checkpoints (default: $NIN_LAB_DATA_DIR or ~/.nin-lab)',
+  );
 const presetOption = () =>
   new Option('--preset <name>', 'network to use').choices(PRESET_NAMES).default('nin-28-lite');
 
 function buildProgram(): Command {
   const program = new Command('nin-lab')
-    .description('NiN Lab: train the Network in Network CNN of Dive into Deep Learning on Fashion-MNIST')
+    .description(
+      'NiN Lab: train the Network in Network CNN of Dive into Deep Learning on Fashion-MNIST',
+    )
     .version(APP_VERSION)
     .showHelpAfterError('(run with --help for usage)');
 
   program
     .command('shapes')
-    .description('print every layer of a network with its output shape, parameters and multiply-adds')
+    .description(
+      'print every layer of a network with its output shape, parameters and multiply-adds',
+    )
     .addOption(presetOption())
-    .option('--input <size>', 'input height and width in pixels, overriding the preset', integer('--input', 1, 512))
-    .addOption(new Option('--layout <layout>', 'shape layout: NCHW as the book prints it, NHWC as TensorFlow.js holds it').choices(['nchw', 'nhwc']).default('nchw'))
+    .option(
+      '--input <size>',
+      'input height and width in pixels, overriding the preset',
+      integer('--input', 1, 512),
+    )
+    .addOption(
+      new Option(
+        '--layout <layout>',
+        'shape layout: NCHW as the book prints it, NHWC as TensorFlow.js holds it',
+      )
+        .choices(['nchw', 'nhwc'])
+        .default('nchw'),
+    )
     .option('--json', 'print the table as JSON')
     .action(printShapes);
 
   const data = program.command('data').description('manage the Fashion-MNIST cache');
-  data.command('status').description('show which datasets are available').addOption(dataDirOption()).action(dataStatus);
-  data.command('download').description('download the full Fashion-MNIST and verify its published MD5 sums').addOption(dataDirOption()).action(dataDownload);
+  data
+    .command('status')
+    .description('show which datasets are available')
+    .addOption(dataDirOption())
+    .action(dataStatus);
+  data
+    .command('download')
+    .description('download the full Fashion-MNIST and verify its published MD5 sums')
+    .addOption(dataDirOption())
+    .action(dataDownload);
   data
     .command('import')
     .description('import a folder of Fashion-MNIST IDX files (gzipped or raw) for offline use')
-    .argument('<dir>', 'folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte')
+    .argument(
+      '<dir>',
+      'folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte',
+    )
     .addOption(dataDirOption())
     .action(dataImport);
 
@@ -62,18 +93,46 @@ function buildProgram(): Command {
     .command('train')
     .description('train a network and print a summary line')
     .addOption(presetOption())
-    .option('--input <size>', 'input height and width in pixels, overriding the preset', integer('--input', 1, 512))
+    .option(
+      '--input <size>',
+      'input height and width in pixels, overriding the preset',
+      integer('--input', 1, 512),
+    )
     .option('--epochs <n>', 'passes over the training split', integer('--epochs', 1, 1000))
     .option('--lr <rate>', 'learning rate', positiveNumber('--lr'))
     .option('--batch-size <n>', 'images per optimiser step', integer('--batch-size', 1, 1024))
-    .option('--seed <n>', 'seed of initialisation, shuffling and dropout', integer('--seed', 0, 2 ** 31 - 1))
+    .option(
+      '--seed <n>',
+      'seed of initialisation, shuffling and dropout',
+      integer('--seed', 0, 2 ** 31 - 1),
+    )
     .addOption(new Option('--optimizer <name>', 'optimiser').choices(['adam', 'sgd']))
-    .option('--data <which>', 'sample (bundled), full (downloaded or imported), or a folder of IDX files', 'sample')
-    .option('--checkpoint <dir>', 'save a checkpoint into this folder when the run ends or is interrupted')
+    .option(
+      '--data <which>',
+      'sample (bundled), full (downloaded or imported), or a folder of IDX files',
+      'sample',
+    )
+    .option(
+      '--checkpoint <dir>',
+      'save a checkpoint into this folder when the run ends or is interrupted',
+    )
     .option('--resume <dir>', 'continue training from a checkpoint folder')
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend (default: the fastest that loads; also $NIN_LAB_BACKEND)').choices(BACKEND_NAMES))
-    .option('--max-steps <n>', 'stop after this many steps (for quick checks)', integer('--max-steps', 1, 10_000_000))
-    .option('--max-test-images <n>', 'evaluate on at most this many test images', integer('--max-test-images', 1, 10_000))
+    .addOption(
+      new Option(
+        '--backend <name>',
+        'TensorFlow.js backend (default: the fastest that loads; also $NIN_LAB_BACKEND)',
+      ).choices(BACKEND_NAMES),
+    )
+    .option(
+      '--max-steps <n>',
+      'stop after this many steps (for quick checks)',
+      integer('--max-steps', 1, 10_000_000),
+    )
+    .option(
+      '--max-test-images <n>',
+      'evaluate on at most this many test images',
+      integer('--max-test-images', 1, 10_000),
+    )
     .addOption(dataDirOption())
     .action(trainCommand);
 
@@ -88,7 +147,9 @@ function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('run the lab in browser mode on 127.0.0.1 (options: --host, --port, --data-dir, --token; see serve --help)')
+    .description(
+      'run the lab in browser mode on 127.0.0.1 (options: --host, --port, --data-dir, --token; see serve --help)',
+    )
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()

@@ -41,12 +41,31 @@ export function printShapes(options: ShapesOptions): void {
     number(row.parameters),
     number(row.multiplyAdds),
   ]);
-  const header = ['#', 'layer', 'kind', 'kernel/stride/padding', `output shape (${options.layout.toUpperCase()})`, 'parameters', 'multiply-adds'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column >= 5 ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join('  ');
+  const header = [
+    '#',
+    'layer',
+    'kind',
+    'kernel/stride/padding',
+    `output shape (${options.layout.toUpperCase()})`,
+    'parameters',
+    'multiply-adds',
+  ];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column].length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) =>
+        column >= 5 ? cell.padStart(widths[column]) : cell.padEnd(widths[column]),
+      )
+      .join('  ');
   const out = [line(header), ...rows.map(line)];
   out.push('');
-  out.push(`input ${JSON.stringify(table.inputShape[options.layout])}, ${number(table.totalParameters)} parameters, ${number(table.totalMultiplyAdds)} multiply-adds per image`);
-  out.push(`activation memory per image (forward, float32): ${(table.activationBytesPerImage / 2 ** 20).toFixed(2)} MiB`);
+  out.push(
+    `input ${JSON.stringify(table.inputShape[options.layout])}, ${number(table.totalParameters)} parameters, ${number(table.totalMultiplyAdds)} multiply-adds per image`,
+  );
+  out.push(
+    `activation memory per image (forward, float32): ${(table.activationBytesPerImage / 2 ** 20).toFixed(2)} MiB`,
+  );
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -4,7 +4,14 @@ import { SingleBar } from 'cli-progress';
 import { getPreset, type PresetName } from '../../src-shared/presets';
 import { tryInferShapes } from '../../src-shared/shapes';
 import { hyperparametersSchema, type Hyperparameters } from '../../src-shared/spec';
-import type { BackendName, DataChoice, DatasetSummary, RunSummary, StepMetrics, TrainingEvent } from '../../src-shared/training';
+import type {
+  BackendName,
+  DataChoice,
+  DatasetSummary,
+  RunSummary,
+  StepMetrics,
+  TrainingEvent,
+} from '../../src-shared/training';
 import type { BackendReport } from '../core/backend/backends';
 import { newRunId, resolveDataDir, runsDir } from '../core/paths';
 import { LabError, TrainingSupervisor } from '../core/train/supervisor';
@@ -33,12 +40,21 @@ function dataChoice(data: string): DataChoice {
 
 export function describeDataset(dataset: DatasetSummary): string {
   const set = dataset.kind === 'sample' ? 'bundled sample' : 'full Fashion-MNIST';
-  const checksums = dataset.source === 'bundled' ? '' : dataset.official ? ', official checksums' : ', not the official checksums';
+  const checksums =
+    dataset.source === 'bundled'
+      ? ''
+      : dataset.official
+        ? ', official checksums'
+        : ', not the official checksums';
   return `${set} (${dataset.trainCount} training / ${dataset.testCount} test images, ${dataset.source}${checksums})`;
 }
 
 export function describeBackend(backend: BackendReport): string {
-  const details = [backend.device, backend.simd ? 'SIMD' : '', `${backend.threads} thread${backend.threads === 1 ? '' : 's'}`].filter(Boolean);
+  const details = [
+    backend.device,
+    backend.simd ? 'SIMD' : '',
+    `${backend.threads} thread${backend.threads === 1 ? '' : 's'}`,
+  ].filter(Boolean);
   return `${backend.name} (${details.join(', ')})`;
 }
 
@@ -64,7 +80,8 @@ const PLAIN_PROGRESS_INTERVAL_MS = 30_000;
 /** Progress bar on a terminal; epoch lines and the summary are printed either way. */
 class TrainingReporter {
   private readonly bar = new SingleBar({
-    format: 'epoch {epoch} [{bar}] {value}/{total} steps | loss {loss} | accuracy {accuracy} | {speed} img/s | ETA {eta_formatted}',
+    format:
+      'epoch {epoch} [{bar}] {value}/{total} steps | loss {loss} | accuracy {accuracy} | {speed} img/s | ETA {eta_formatted}',
     hideCursor: true,
     etaBuffer: 50,
   });
@@ -76,16 +93,31 @@ class TrainingReporter {
   handle(event: TrainingEvent): void {
     if (event.type === 'run-started') {
       this.startStep = event.startGlobalStep;
-      this.log(`Training on ${describeBackend(event.backend)} with the ${describeDataset(event.dataset)}; ${event.stepsPerEpoch} steps per epoch.`);
-      for (const skipped of event.backend.skipped) this.log(`  skipped ${skipped.name}: ${skipped.reason}`);
-      this.bar.start(event.totalSteps - event.startGlobalStep, 0, { epoch: event.startEpoch, loss: '-', accuracy: '-', speed: '-' });
+      this.log(
+        `Training on ${describeBackend(event.backend)} with the ${describeDataset(event.dataset)}; ${event.stepsPerEpoch} steps per epoch.`,
+      );
+      for (const skipped of event.backend.skipped)
+        this.log(`  skipped ${skipped.name}: ${skipped.reason}`);
+      this.bar.start(event.totalSteps - event.startGlobalStep, 0, {
+        epoch: event.startEpoch,
+        loss: '-',
+        accuracy: '-',
+        speed: '-',
+      });
     } else if (event.type === 'step') {
       const m = event.metrics;
-      this.bar.update(m.globalStep - this.startStep, { epoch: m.epoch, loss: m.loss.toFixed(4), accuracy: m.runningAccuracy.toFixed(3), speed: m.imagesPerSecond.toFixed(1) });
+      this.bar.update(m.globalStep - this.startStep, {
+        epoch: m.epoch,
+        loss: m.loss.toFixed(4),
+        accuracy: m.runningAccuracy.toFixed(3),
+        speed: m.imagesPerSecond.toFixed(1),
+      });
       this.plainProgress(m);
     } else if (event.type === 'epoch') {
       const m = event.metrics;
-      this.log(`epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)}, train accuracy ${m.trainAccuracy.toFixed(4)}, test loss ${m.testLoss.toFixed(4)}, test accuracy ${m.testAccuracy.toFixed(4)}, ${m.imagesPerSecond.toFixed(1)} img/s, ${m.elapsedSeconds.toFixed(0)} s`);
+      this.log(
+        `epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)}, train accuracy ${m.trainAccuracy.toFixed(4)}, test loss ${m.testLoss.toFixed(4)}, test accuracy ${m.testAccuracy.toFixed(4)}, ${m.imagesPerSecond.toFixed(1)} img/s, ${m.elapsedSeconds.toFixed(0)} s`,
+      );
     } else if (event.type === 'log') {
       this.log(`${event.level === 'warn' ? 'warning: ' : ''}${event.message}`);
     } else if (event.type === 'error') {
@@ -101,9 +133,12 @@ class TrainingReporter {
 
   /** Without a terminal the bar draws nothing, so print a progress line every 30 s instead. */
   private plainProgress(m: StepMetrics): void {
-    if (process.stdout.isTTY || Date.now() - this.lastPlainLine < PLAIN_PROGRESS_INTERVAL_MS) return;
+    if (process.stdout.isTTY || Date.now() - this.lastPlainLine < PLAIN_PROGRESS_INTERVAL_MS)
+      return;
     this.lastPlainLine = Date.now();
-    this.log(`epoch ${m.epoch} step ${m.step}/${m.stepsPerEpoch}: loss ${m.loss.toFixed(4)}, running accuracy ${m.runningAccuracy.toFixed(3)}, ${m.imagesPerSecond.toFixed(1)} img/s, ETA ${Math.round(m.etaSeconds)} s`);
+    this.log(
+      `epoch ${m.epoch} step ${m.step}/${m.stepsPerEpoch}: loss ${m.loss.toFixed(4)}, running accuracy ${m.runningAccuracy.toFixed(3)}, ${m.imagesPerSecond.toFixed(1)} img/s, ETA ${Math.round(m.etaSeconds)} s`,
+    );
   }
 
   private log(line: string): void {
@@ -196,7 +231,10 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
   try {
     if (options.backend) process.env.NIN_LAB_BACKEND = options.backend;
     await supervisor.loadCheckpoint(path.resolve(options.checkpoint));
-    const result = await supervisor.evaluate(resolveDataDir(options.dataDir), dataChoice(options.data));
+    const result = await supervisor.evaluate(
+      resolveDataDir(options.dataDir),
+      dataChoice(options.data),
+    );
     process.stdout.write(
       `test accuracy ${result.testAccuracy.toFixed(4)}, test loss ${result.testLoss.toFixed(4)} on ${result.count} images ` +
         `of the ${describeDataset(result.dataset)}, ${result.imagesPerSecond.toFixed(1)} images/s, backend ${result.backend}\n`,

@@ -1,7 +1,12 @@
 // Builds the TensorFlow.js model that a NiN spec describes.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { CLASS_COUNT, type Hyperparameters, type ModelSpec, type NinBlock } from '../../../src-shared/spec';
+import {
+  CLASS_COUNT,
+  type Hyperparameters,
+  type ModelSpec,
+  type NinBlock,
+} from '../../../src-shared/spec';
 import { inferShapes } from '../../../src-shared/shapes';
 
 type Initializer = ReturnType<typeof tfl.initializers.glorotUniform>;
@@ -28,7 +33,14 @@ interface BuildContext {
   layerCount: number;
 }
 
-function addConv(context: BuildContext, name: string, filters: number, kernel: number, stride: number, padding: number): void {
+function addConv(
+  context: BuildContext,
+  name: string,
+  filters: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+): void {
   // tfjs-layers only knows 'valid' and 'same' padding; 'same' equals an explicit padding of
   // (kernel - 1) / 2 for stride 1 and an odd kernel, and any other amount gets its own padding layer.
   const same = stride === 1 && kernel % 2 === 1 && padding === (kernel - 1) / 2;
@@ -76,13 +88,22 @@ export function buildModel(
     hyperparameters,
     layerCount: 0,
   };
-  model.add(tfl.layers.inputLayer({ name: 'input', inputShape: [spec.inputSize, spec.inputSize, 1] }));
+  model.add(
+    tfl.layers.inputLayer({ name: 'input', inputShape: [spec.inputSize, spec.inputSize, 1] }),
+  );
 
   spec.body.forEach((layer, index) => {
     const name = table.layers[index].name;
     if (layer.type === 'nin') addNinBlock(context, name, layer);
     else if (layer.type === 'maxpool') {
-      model.add(tfl.layers.maxPooling2d({ name, poolSize: layer.window, strides: layer.stride, padding: 'valid' }));
+      model.add(
+        tfl.layers.maxPooling2d({
+          name,
+          poolSize: layer.window,
+          strides: layer.stride,
+          padding: 'valid',
+        }),
+      );
     } else {
       model.add(tfl.layers.dropout({ name, rate: layer.rate, seed: hyperparameters.seed }));
     }

@@ -4,7 +4,11 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { hyperparametersSchema, modelSpecSchema } from '../../../src-shared/spec';
-import { backendNameSchema, epochMetricsSchema, stepMetricsSchema } from '../../../src-shared/training';
+import {
+  backendNameSchema,
+  epochMetricsSchema,
+  stepMetricsSchema,
+} from '../../../src-shared/training';
 import { APP_VERSION } from '../version';
 
 export const CHECKPOINT_FORMAT = 'nin-lab-checkpoint';
@@ -14,7 +18,11 @@ export const WEIGHTS_FILE = 'weights.bin';
 export const OPTIMIZER_FILE = 'optimizer.bin';
 export const LAB_FILE = 'lab.json';
 
-export const weightEntrySchema = z.object({ name: z.string(), shape: z.array(z.number().int().min(0)), dtype: z.literal('float32') });
+export const weightEntrySchema = z.object({
+  name: z.string(),
+  shape: z.array(z.number().int().min(0)),
+  dtype: z.literal('float32'),
+});
 
 const checkpointDatasetSchema = z.object({
   kind: z.enum(['sample', 'full']),
@@ -46,7 +54,8 @@ export type CheckpointDataset = z.infer<typeof checkpointDatasetSchema>;
 /** A checkpoint that cannot be read; the message says what is wrong and what to do. */
 export class CheckpointError extends Error {
   constructor(
-    readonly code: 'not-found' | 'corrupt' | 'truncated' | 'format-version' | 'spec-mismatch' | 'diverged',
+    readonly code:
+      'not-found' | 'corrupt' | 'truncated' | 'format-version' | 'spec-mismatch' | 'diverged',
     message: string,
   ) {
     super(message);
@@ -58,22 +67,37 @@ export class CheckpointError extends Error {
 export async function readCheckpointMeta(dir: string): Promise<CheckpointMeta> {
   const file = path.join(dir, LAB_FILE);
   const text = await readFile(file, 'utf8').catch(() => {
-    throw new CheckpointError('not-found', `No checkpoint in ${dir}: ${LAB_FILE} is missing. Choose a folder that NiN Lab saved a checkpoint into.`);
+    throw new CheckpointError(
+      'not-found',
+      `No checkpoint in ${dir}: ${LAB_FILE} is missing. Choose a folder that NiN Lab saved a checkpoint into.`,
+    );
   });
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new CheckpointError('corrupt', `${file} is not valid JSON (${text.length} bytes), so the checkpoint is damaged. Save the checkpoint again.`);
+    throw new CheckpointError(
+      'corrupt',
+      `${file} is not valid JSON (${text.length} bytes), so the checkpoint is damaged. Save the checkpoint again.`,
+    );
   }
   const version = (raw as { formatVersion?: unknown })?.formatVersion;
-  if ((raw as { format?: unknown })?.format === CHECKPOINT_FORMAT && version !== CHECKPOINT_FORMAT_VERSION) {
-    throw new CheckpointError('format-version', `${file} has format version ${String(version)}, but this NiN Lab ${APP_VERSION} reads version ${CHECKPOINT_FORMAT_VERSION}. Open it with the NiN Lab version that saved it, or update NiN Lab.`);
+  if (
+    (raw as { format?: unknown })?.format === CHECKPOINT_FORMAT &&
+    version !== CHECKPOINT_FORMAT_VERSION
+  ) {
+    throw new CheckpointError(
+      'format-version',
+      `${file} has format version ${String(version)}, but this NiN Lab ${APP_VERSION} reads version ${CHECKPOINT_FORMAT_VERSION}. Open it with the NiN Lab version that saved it, or update NiN Lab.`,
+    );
   }
   const parsed = checkpointMetaSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new CheckpointError('corrupt', `${file} is not a valid NiN Lab checkpoint: ${issue.path.join('.') || 'top level'}: ${issue.message}. Save the checkpoint again.`);
+    throw new CheckpointError(
+      'corrupt',
+      `${file} is not a valid NiN Lab checkpoint: ${issue.path.join('.') || 'top level'}: ${issue.message}. Save the checkpoint again.`,
+    );
   }
   return parsed.data;
 }

@@ -150,9 +150,13 @@ describe('checkpoint load rejects', () => {
   it('saving non-finite weights', async () => {
     const weights = trained.model.getWeights();
     const copy = freshState(TINY_SPEC, TINY_HYPERPARAMETERS);
-    const poisoned = weights.map((weight, index) => (index === 0 ? tf.fill(weight.shape, Number.NaN) : weight.clone()));
+    const poisoned = weights.map((weight, index) =>
+      index === 0 ? tf.fill(weight.shape, Number.NaN) : weight.clone(),
+    );
     copy.model.setWeights(poisoned);
-    const error = await saveCheckpoint(path.join(root, 'nan-weights'), copy, context).catch((caught: unknown) => caught);
+    const error = await saveCheckpoint(path.join(root, 'nan-weights'), copy, context).catch(
+      (caught: unknown) => caught,
+    );
     expect((error as CheckpointError).code).toBe('diverged');
     expect(await readdir(root)).not.toContain('nan-weights');
     tf.dispose(poisoned);

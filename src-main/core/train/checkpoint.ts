@@ -42,14 +42,20 @@ export async function saveCheckpoint(
   context: { dataset: CheckpointDataset; backend: CheckpointMeta['backend'] },
 ): Promise<CheckpointMeta> {
   if (state.diverged || !allFinite(state.model)) {
-    throw new CheckpointError('diverged', 'The model has non-finite weights (the last run diverged), so they are not saved. Train again with a lower learning rate, then save.');
+    throw new CheckpointError(
+      'diverged',
+      'The model has non-finite weights (the last run diverged), so they are not saved. Train again with a lower learning rate, then save.',
+    );
   }
   const temporary = `${dir}.saving-${randomBytes(4).toString('hex')}`;
   await mkdir(temporary, { recursive: true });
   try {
     await writeModelFiles(temporary, state.model);
     const optimizerWeights = await state.optimizer.getWeights();
-    const optimizerEntries = await writeTensors(path.join(temporary, OPTIMIZER_FILE), optimizerWeights);
+    const optimizerEntries = await writeTensors(
+      path.join(temporary, OPTIMIZER_FILE),
+      optimizerWeights,
+    );
     const meta: CheckpointMeta = {
       format: CHECKPOINT_FORMAT,
       formatVersion: CHECKPOINT_FORMAT_VERSION,
@@ -76,7 +82,9 @@ export async function saveCheckpoint(
 
 /** Whether every weight is finite; on wasm a NaN weight can hide behind a ReLU and a finite loss. */
 function allFinite(model: tfl.LayersModel): boolean {
-  return tf.tidy(() => model.weights.every((weight) => tf.all(tf.isFinite(weight.read())).dataSync()[0] === 1));
+  return tf.tidy(() =>
+    model.weights.every((weight) => tf.all(tf.isFinite(weight.read())).dataSync()[0] === 1),
+  );
 }
 
 async function writeModelFiles(dir: string, model: tfl.LayersModel): Promise<void> {
@@ -97,7 +105,10 @@ async function writeModelFiles(dir: string, model: tfl.LayersModel): Promise<voi
   );
 }
 
-async function writeTensors(file: string, tensors: NamedTensor[]): Promise<CheckpointMeta['optimizer']['weights']> {
+async function writeTensors(
+  file: string,
+  tensors: NamedTensor[],
+): Promise<CheckpointMeta['optimizer']['weights']> {
   const parts: Buffer[] = [];
   const entries = [];
   for (const { name, tensor } of tensors) {
@@ -112,7 +123,10 @@ async function writeTensors(file: string, tensors: NamedTensor[]): Promise<Check
 /** Move `source` to `target`, replacing an existing folder only once the new one is complete. */
 async function replaceFolder(source: string, target: string): Promise<void> {
   const previous = `${target}.previous-${randomBytes(4).toString('hex')}`;
-  const exists = await stat(target).then(() => true, () => false);
+  const exists = await stat(target).then(
+    () => true,
+    () => false,
+  );
   if (exists) await rename(target, previous);
   await rename(source, target);
   if (exists) await rm(previous, { recursive: true, force: true });
@@ -125,32 +139,53 @@ interface ModelJson {
 async function readModelJson(dir: string): Promise<ModelJson> {
   const file = path.join(dir, MODEL_FILE);
   const text = await readFile(file, 'utf8').catch(() => {
-    throw new CheckpointError('truncated', `${file} is missing, so the checkpoint has no model. Save the checkpoint again.`);
+    throw new CheckpointError(
+      'truncated',
+      `${file} is missing, so the checkpoint has no model. Save the checkpoint again.`,
+    );
   });
   try {
     const json = JSON.parse(text) as ModelJson;
-    z.array(z.object({ paths: z.array(z.string()).length(1), weights: z.array(weightEntrySchema) })).length(1).parse(json.weightsManifest);
+    z.array(z.object({ paths: z.array(z.string()).length(1), weights: z.array(weightEntrySchema) }))
+      .length(1)
+      .parse(json.weightsManifest);
     return json;
   } catch {
-    throw new CheckpointError('corrupt', `${file} is not a valid TensorFlow.js model file with one weights file. Save the checkpoint again.`);
+    throw new CheckpointError(
+      'corrupt',
+      `${file} is not a valid TensorFlow.js model file with one weights file. Save the checkpoint again.`,
+    );
   }
 }
 
 /** Read a float32 file and check its size against the shapes it must hold. */
-async function readFloat32File(file: string, entries: Array<{ shape: number[] }>): Promise<Float32Array> {
-  const expected = entries.reduce((total, entry) => total + tf.util.sizeFromShape(entry.shape), 0) * 4;
+async function readFloat32File(
+  file: string,
+  entries: Array<{ shape: number[] }>,
+): Promise<Float32Array> {
+  const expected =
+    entries.reduce((total, entry) => total + tf.util.sizeFromShape(entry.shape), 0) * 4;
   const bytes = await readFile(file).catch(() => {
-    throw new CheckpointError('truncated', `${file} is missing; expected ${expected} bytes of weights. Save the checkpoint again.`);
+    throw new CheckpointError(
+      'truncated',
+      `${file} is missing; expected ${expected} bytes of weights. Save the checkpoint again.`,
+    );
   });
   if (bytes.length !== expected) {
     const what = bytes.length < expected ? 'truncated' : 'longer than its manifest';
-    throw new CheckpointError('truncated', `${file} is ${what}: expected ${expected} bytes, found ${bytes.length}. Save the checkpoint again.`);
+    throw new CheckpointError(
+      'truncated',
+      `${file} is ${what}: expected ${expected} bytes, found ${bytes.length}. Save the checkpoint again.`,
+    );
   }
   const copy = new Uint8Array(bytes);
   return new Float32Array(copy.buffer, 0, expected / 4);
 }
 
-function splitTensors(values: Float32Array, entries: Array<{ name: string; shape: number[] }>): NamedTensor[] {
+function splitTensors(
+  values: Float32Array,
+  entries: Array<{ name: string; shape: number[] }>,
+): NamedTensor[] {
   let offset = 0;
   return entries.map(({ name, shape }) => {
     const size = tf.util.sizeFromShape(shape);
@@ -161,7 +196,11 @@ function splitTensors(values: Float32Array, entries: Array<{ name: string; shape
 }
 
 /** Compare the model's weights with the checkpoint's and name the first layer that differs. */
-function checkShapes(model: tfl.LayersModel, entries: ModelJson['weightsManifest'][0]['weights'], dir: string): void {
+function checkShapes(
+  model: tfl.LayersModel,
+  entries: ModelJson['weightsManifest'][0]['weights'],
+  dir: string,
+): void {
   const weights = model.weights;
   const count = Math.max(weights.length, entries.length);
   for (let index = 0; index < count; index += 1) {
@@ -193,7 +232,10 @@ export async function loadCheckpoint(
   const modelJson = await readModelJson(dir);
   const manifest = modelJson.weightsManifest[0];
   const values = await readFloat32File(path.join(dir, manifest.paths[0]), manifest.weights);
-  const optimizerValues = await readFloat32File(path.join(dir, OPTIMIZER_FILE), meta.optimizer.weights);
+  const optimizerValues = await readFloat32File(
+    path.join(dir, OPTIMIZER_FILE),
+    meta.optimizer.weights,
+  );
 
   const model = buildModel(options.intoSpec ?? meta.spec, meta.hyperparameters);
   try {

@@ -8,7 +8,10 @@ export function toLabError(error: unknown): LabErrorData {
   if (error instanceof SpecError) return { code: 'invalid-spec', message: error.message };
   if (error instanceof ZodError) {
     const issue = error.issues[0];
-    return { code: 'invalid-request', message: `Invalid value at ${issue.path.join('.') || 'top level'}: ${issue.message}.` };
+    return {
+      code: 'invalid-request',
+      message: `Invalid value at ${issue.path.join('.') || 'top level'}: ${issue.message}.`,
+    };
   }
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;

@@ -28,7 +28,11 @@ export interface MicroBatchPlan {
 }
 
 /** Split a batch into equal micro-batches that fit the backend's memory budget. */
-export function planMicroBatches(spec: ModelSpec, batchSize: number, backend: BackendName): MicroBatchPlan {
+export function planMicroBatches(
+  spec: ModelSpec,
+  batchSize: number,
+  backend: BackendName,
+): MicroBatchPlan {
   const perImage = inferShapes(spec).activationBytesPerImage * TRAINING_BYTES_PER_ACTIVATION_BYTE;
   const fitting = Math.max(1, Math.floor(PASS_BUDGET_BYTES[backend] / perImage));
   const passes = Math.ceil(batchSize / fitting);
@@ -36,7 +40,11 @@ export function planMicroBatches(spec: ModelSpec, batchSize: number, backend: Ba
   return { microBatch, passes, passBytes: microBatch * perImage };
 }
 
-export function describePlan(plan: MicroBatchPlan, batchSize: number, backend: BackendName): string {
+export function describePlan(
+  plan: MicroBatchPlan,
+  batchSize: number,
+  backend: BackendName,
+): string {
   const gigabytes = (plan.passBytes / 1e9).toFixed(1);
   return (
     `A batch of ${batchSize} images does not fit the ${backend} backend's memory in one pass, ` +

@@ -16,7 +16,12 @@ export interface BatchTotals {
 }
 
 /** Pixels of images [start, start + count) of `pixels` (values in [0, 1]) as an NHWC tensor of the model's size. */
-export function toInputTensor(pixels: Float32Array, start: number, count: number, inputSize: number): tf.Tensor4D {
+export function toInputTensor(
+  pixels: Float32Array,
+  start: number,
+  count: number,
+  inputSize: number,
+): tf.Tensor4D {
   return tf.tidy(() => {
     const slice = pixels.subarray(start * IMAGE_PIXELS, (start + count) * IMAGE_PIXELS);
     const images = tf.tensor4d(slice, [count, IMAGE_SIZE, IMAGE_SIZE, 1]);
@@ -83,7 +88,9 @@ export function meanCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.S
 }
 
 function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar);
+  return tf.tidy(
+    () => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar,
+  );
 }
 
 /** Loss and accuracy sums of the model in inference mode over a prepared batch. */

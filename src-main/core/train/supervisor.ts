@@ -31,7 +31,10 @@ export type SpawnWorker = () => WorkerHandle;
 
 /** An error reply from the worker, as an Error with the reply's code. */
 export class LabError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'LabError';
   }
@@ -48,7 +51,11 @@ export function forkWorker(): WorkerHandle {
   const built = path.join(here, 'worker.js');
   const entry = existsSync(built) ? built : path.join(here, 'worker.ts');
   const execArgv = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = fork(entry, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  const child = fork(entry, [], {
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
   return {
     send: (message) => child.send(message),
     onMessage: (listener) => child.on('message', listener),
@@ -57,7 +64,11 @@ export function forkWorker(): WorkerHandle {
   };
 }
 
-type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+type Request = WorkerRequest extends infer R
+  ? R extends { id: number }
+    ? Omit<R, 'id'>
+    : never
+  : never;
 
 interface Pending {
   resolve(result: unknown): void;
@@ -87,7 +98,8 @@ export class TrainingSupervisor {
   /** Start a run; resolves once the worker has built the model and loaded the data. */
   async start(config: RunConfig): Promise<void> {
     // A backend is chosen once per process, so another pin needs a fresh worker.
-    if (this.worker && config.backend && this.workerBackend !== config.backend) this.restartWorker();
+    if (this.worker && config.backend && this.workerBackend !== config.backend)
+      this.restartWorker();
     this.workerBackend = config.backend;
     await this.request({ type: 'start', config });
   }
@@ -117,11 +129,19 @@ export class TrainingSupervisor {
 
   /** Evaluate the worker's model (trained or loaded) on the test split of a dataset. */
   evaluate(dataDir: string, data: DataChoice, maxTestImages?: number): Promise<EvaluationResult> {
-    return this.request({ type: 'evaluate', dataDir, data, maxTestImages }) as Promise<EvaluationResult>;
+    return this.request({
+      type: 'evaluate',
+      dataDir,
+      data,
+      maxTestImages,
+    }) as Promise<EvaluationResult>;
   }
 
   /** Class probabilities for test images of `dataset`, else of the run's dataset or the bundled sample. */
-  predict(testIndices: number[], dataset?: { dataDir: string; data: DataChoice }): Promise<number[][]> {
+  predict(
+    testIndices: number[],
+    dataset?: { dataDir: string; data: DataChoice },
+  ): Promise<number[][]> {
     return this.request({ type: 'predict', testIndices, ...dataset }) as Promise<number[][]>;
   }
 

@@ -60,12 +60,20 @@ export function stepsPerEpoch(split: Split, batchSize: number): number {
 }
 
 /** Run the loop until the last epoch ends, a stop is requested or maxSteps is reached. */
-export async function trainLoop(state: TrainingState, options: LoopOptions): Promise<'finished' | 'stopped'> {
+export async function trainLoop(
+  state: TrainingState,
+  options: LoopOptions,
+): Promise<'finished' | 'stopped'> {
   const { hyperparameters, spec } = state;
   const train = options.dataset.train;
   const plan = planMicroBatches(spec, hyperparameters.batchSize, options.backend);
   if (plan.passes > 1) {
-    options.emit({ type: 'log', level: 'info', code: 'micro-batches', message: describePlan(plan, hyperparameters.batchSize, options.backend) });
+    options.emit({
+      type: 'log',
+      level: 'info',
+      code: 'micro-batches',
+      message: describePlan(plan, hyperparameters.batchSize, options.backend),
+    });
   }
   const reader = new BatchReader(train, hyperparameters.batchSize);
   const clock = new StepClock(state, stepsPerEpoch(train, hyperparameters.batchSize));
@@ -75,17 +83,20 @@ export async function trainLoop(state: TrainingState, options: LoopOptions): Pro
   for (; state.epoch <= hyperparameters.epochs; state.epoch += 1, state.stepInEpoch = 0) {
     const order = shuffledOrder(train.count, hyperparameters.seed, state.epoch);
     const running = { lossSum: 0, correct: 0, count: 0 };
-    for (; state.stepInEpoch < clock.stepsPerEpoch; ) {
+    for (; state.stepInEpoch < clock.stepsPerEpoch;) {
       if ((await options.checkpoint()) === 'stop') return 'stopped';
       const count = reader.fill(order, state.stepInEpoch * hyperparameters.batchSize);
       const totals = takeStep(state, reader, count, plan.microBatch);
       addTotals(running, totals);
       const metrics = clock.step(state, totals, running);
       options.record({ type: 'step', ...metrics });
-      const last = state.stepInEpoch === clock.stepsPerEpoch || reachedMaxSteps(state, options, sessionStart);
-      if (clock.shouldEmit(options.eventsPerSecond) || last) options.emit({ type: 'step', metrics });
+      const last =
+        state.stepInEpoch === clock.stepsPerEpoch || reachedMaxSteps(state, options, sessionStart);
+      if (clock.shouldEmit(options.eventsPerSecond) || last)
+        options.emit({ type: 'step', metrics });
       const warning = watchdog.observe(metrics);
-      if (warning) options.emit({ type: 'log', level: 'warn', code: 'not-learning', message: warning });
+      if (warning)
+        options.emit({ type: 'log', level: 'warn', code: 'not-learning', message: warning });
       if (reachedMaxSteps(state, options, sessionStart)) {
         finishEpoch(state, options, running, clock);
         return 'stopped';
@@ -96,16 +107,32 @@ export async function trainLoop(state: TrainingState, options: LoopOptions): Pro
   return 'finished';
 }
 
-function reachedMaxSteps(state: TrainingState, options: LoopOptions, sessionStart: number): boolean {
+function reachedMaxSteps(
+  state: TrainingState,
+  options: LoopOptions,
+  sessionStart: number,
+): boolean {
   return options.maxSteps !== undefined && state.globalStep - sessionStart >= options.maxSteps;
 }
 
-function takeStep(state: TrainingState, reader: BatchReader, count: number, microBatch: number): BatchTotals {
+function takeStep(
+  state: TrainingState,
+  reader: BatchReader,
+  count: number,
+  microBatch: number,
+): BatchTotals {
   // tfjs Dropout reuses its seed on every call, so a fixed seed would drop the same units each step.
   for (const layer of dropoutLayers(state.model)) {
     layer.seed = state.hyperparameters.seed * 1_000_003 + state.globalStep;
   }
-  const { grads, totals } = batchGradients(state.model, reader.pixels, reader.labels, count, state.spec.inputSize, microBatch);
+  const { grads, totals } = batchGradients(
+    state.model,
+    reader.pixels,
+    reader.labels,
+    count,
+    state.spec.inputSize,
+    microBatch,
+  );
   if (!Number.isFinite(totals.lossSum)) {
     tf.dispose(Object.values(grads));
     state.diverged = true;
@@ -129,7 +156,12 @@ function addTotals(sum: BatchTotals, part: BatchTotals): void {
   sum.count += part.count;
 }
 
-function finishEpoch(state: TrainingState, options: LoopOptions, running: BatchTotals, clock: StepClock): void {
+function finishEpoch(
+  state: TrainingState,
+  options: LoopOptions,
+  running: BatchTotals,
+  clock: StepClock,
+): void {
   const test = evaluateSplit(state, options.dataset.test, options.maxTestImages);
   const metrics: EpochMetrics = {
     epoch: state.epoch,
@@ -155,7 +187,10 @@ export function evaluateSplit(state: TrainingState, split: Split, limit?: number
   const sum: BatchTotals = { lossSum: 0, correct: 0, count: 0 };
   for (let start = 0; start < total; start += batchSize) {
     const count = reader.fill(order, start);
-    addTotals(sum, evaluateBatch(state.model, reader.pixels, reader.labels, count, state.spec.inputSize));
+    addTotals(
+      sum,
+      evaluateBatch(state.model, reader.pixels, reader.labels, count, state.spec.inputSize),
+    );
   }
   return sum;
 }
@@ -180,7 +215,8 @@ class StepClock {
     this.sessionImages += totals.count;
     // Exponential moving average, so one slow step (a garbage collection) does not swing the ETA.
     const perImage = seconds / totals.count;
-    this.secondsPerImage = this.secondsPerImage === 0 ? perImage : 0.9 * this.secondsPerImage + 0.1 * perImage;
+    this.secondsPerImage =
+      this.secondsPerImage === 0 ? perImage : 0.9 * this.secondsPerImage + 0.1 * perImage;
     const metrics: StepMetrics = {
       epoch: state.epoch,
       step: state.stepInEpoch,

@@ -4,7 +4,17 @@ import type { StepMetrics } from '../../../src-shared/training';
 import { CHANCE_LOSS, NotLearningDetector, WINDOW_STEPS } from './watchdog';
 
 function step(globalStep: number, loss: number, batchAccuracy: number): StepMetrics {
-  return { epoch: 1, step: globalStep, stepsPerEpoch: 469, globalStep, loss, batchAccuracy, runningAccuracy: batchAccuracy, imagesPerSecond: 100, etaSeconds: 60 };
+  return {
+    epoch: 1,
+    step: globalStep,
+    stepsPerEpoch: 469,
+    globalStep,
+    loss,
+    batchAccuracy,
+    runningAccuracy: batchAccuracy,
+    imagesPerSecond: 100,
+    etaSeconds: 60,
+  };
 }
 
 describe('NotLearningDetector', () => {

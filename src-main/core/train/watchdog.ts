@@ -30,7 +30,8 @@ export class NotLearningDetector {
 
     const meanLoss = mean(this.losses);
     const meanAccuracy = mean(this.accuracies);
-    if (Math.abs(meanLoss - CHANCE_LOSS) > LOSS_TOLERANCE || meanAccuracy > CHANCE_ACCURACY_LIMIT) return null;
+    if (Math.abs(meanLoss - CHANCE_LOSS) > LOSS_TOLERANCE || meanAccuracy > CHANCE_ACCURACY_LIMIT)
+      return null;
     this.warned = true;
     const { optimizer, learningRate, initializer } = this.hyperparameters;
     return (

@@ -34,7 +34,12 @@ export interface EvaluationResult {
   backend: BackendName;
 }
 
-type Send = (message: { type: 'event'; event: TrainingEvent } | { type: 'reply'; id: number; ok: true; result: unknown } | { type: 'reply'; id: number; ok: false; error: LabErrorData }) => void;
+type Send = (
+  message:
+    | { type: 'event'; event: TrainingEvent }
+    | { type: 'reply'; id: number; ok: true; result: unknown }
+    | { type: 'reply'; id: number; ok: false; error: LabErrorData },
+) => void;
 
 export class WorkerSession {
   private backend: BackendReport | null = null;
@@ -96,7 +101,12 @@ export class WorkerSession {
 
   private async ensureBackend(pin: BackendName | undefined): Promise<BackendReport> {
     if (this.backend && pin && this.backend.name !== pin) {
-      throw Object.assign(new Error(`This worker already runs the ${this.backend.name} backend; the ${pin} backend needs a new worker.`), { code: 'backend-in-use' });
+      throw Object.assign(
+        new Error(
+          `This worker already runs the ${this.backend.name} backend; the ${pin} backend needs a new worker.`,
+        ),
+        { code: 'backend-in-use' },
+      );
     }
     this.backend ??= await initBackend({ pin });
     this.emit({ type: 'ready', backend: this.backend });
@@ -107,13 +117,20 @@ export class WorkerSession {
     const key = `${dataDir}\n${typeof choice === 'string' ? choice : choice.dir}`;
     if (this.dataset?.key !== key) {
       const cache = new DatasetCache(dataDir);
-      this.dataset = { key, value: await cache.load(typeof choice === 'string' ? choice : choice.dir) };
+      this.dataset = {
+        key,
+        value: await cache.load(typeof choice === 'string' ? choice : choice.dir),
+      };
     }
     return this.dataset.value;
   }
 
   private async start(config: ParsedRunConfig): Promise<{ runId: string }> {
-    if (this.busy) throw Object.assign(new Error('A run is already in progress. Stop it before starting another.'), { code: 'run-in-progress' });
+    if (this.busy)
+      throw Object.assign(
+        new Error('A run is already in progress. Stop it before starting another.'),
+        { code: 'run-in-progress' },
+      );
     this.setState('starting');
     try {
       const backend = await this.ensureBackend(config.backend);
@@ -138,7 +155,10 @@ export class WorkerSession {
     let counters: Pick<TrainingState, 'epoch' | 'stepInEpoch' | 'globalStep' | 'history'> = fresh;
     if (config.resumeFrom) {
       // The saved counters continue; hyperparameters may change between sessions (more epochs, a new rate).
-      const loaded = await loadCheckpoint(config.resumeFrom, { intoSpec: config.spec, hyperparameters: config.hyperparameters });
+      const loaded = await loadCheckpoint(config.resumeFrom, {
+        intoSpec: config.spec,
+        hyperparameters: config.hyperparameters,
+      });
       ({ model, optimizer } = loaded);
       counters = loaded.meta;
     }
@@ -163,13 +183,28 @@ export class WorkerSession {
     this.training = training;
   }
 
-  private async writeRunConfig(config: ParsedRunConfig, backend: BackendReport, dataset: Dataset): Promise<void> {
+  private async writeRunConfig(
+    config: ParsedRunConfig,
+    backend: BackendReport,
+    dataset: Dataset,
+  ): Promise<void> {
     await mkdir(config.runDir, { recursive: true });
-    const record = { ...config, appVersion: APP_VERSION, startedAt: new Date().toISOString(), backend, dataset: summarize(dataset) };
+    const record = {
+      ...config,
+      appVersion: APP_VERSION,
+      startedAt: new Date().toISOString(),
+      backend,
+      dataset: summarize(dataset),
+    };
     await writeFile(path.join(config.runDir, 'config.json'), JSON.stringify(record, null, 1));
   }
 
-  private emitRunStarted(config: ParsedRunConfig, backend: BackendReport, dataset: Dataset, training: TrainingState): void {
+  private emitRunStarted(
+    config: ParsedRunConfig,
+    backend: BackendReport,
+    dataset: Dataset,
+    training: TrainingState,
+  ): void {
     const perEpoch = stepsPerEpoch(dataset.train, config.hyperparameters.batchSize);
     const planned = config.hyperparameters.epochs * perEpoch;
     this.emit({
@@ -178,15 +213,24 @@ export class WorkerSession {
       backend,
       dataset: summarize(dataset),
       stepsPerEpoch: perEpoch,
-      totalSteps: config.maxSteps ? Math.min(planned, training.globalStep + config.maxSteps) : planned,
+      totalSteps: config.maxSteps
+        ? Math.min(planned, training.globalStep + config.maxSteps)
+        : planned,
       microBatchSize: null,
       startEpoch: training.epoch,
       startGlobalStep: training.globalStep,
     });
   }
 
-  private async runLoop(config: ParsedRunConfig, backend: BackendReport, dataset: Dataset, training: TrainingState): Promise<void> {
-    const metrics: WriteStream = createWriteStream(path.join(config.runDir, 'metrics.jsonl'), { flags: 'a' });
+  private async runLoop(
+    config: ParsedRunConfig,
+    backend: BackendReport,
+    dataset: Dataset,
+    training: TrainingState,
+  ): Promise<void> {
+    const metrics: WriteStream = createWriteStream(path.join(config.runDir, 'metrics.jsonl'), {
+      flags: 'a',
+    });
     this.paused = false;
     this.stopRequested = false;
     this.setState('running');
@@ -217,7 +261,14 @@ export class WorkerSession {
     }
   }
 
-  private finish(config: ParsedRunConfig, backend: BackendReport, dataset: Dataset, training: TrainingState, outcome: 'finished' | 'stopped', started: number): void {
+  private finish(
+    config: ParsedRunConfig,
+    backend: BackendReport,
+    dataset: Dataset,
+    training: TrainingState,
+    outcome: 'finished' | 'stopped',
+    started: number,
+  ): void {
     const lastEpoch = training.history.epochs.at(-1);
     const elapsedSeconds = (performance.now() - started) / 1000;
     const lastStep = training.history.steps.at(-1);
@@ -252,12 +303,21 @@ export class WorkerSession {
   }
 
   private pause(): void {
-    if (!this.busy) throw Object.assign(new Error('No run is in progress, so there is nothing to pause.'), { code: 'no-run' });
+    if (!this.busy)
+      throw Object.assign(new Error('No run is in progress, so there is nothing to pause.'), {
+        code: 'no-run',
+      });
     this.paused = true;
   }
 
   private resume(): void {
-    if (!this.busy) throw Object.assign(new Error('No run is in progress, so there is nothing to resume. Start a run, or load a checkpoint and train to continue it.'), { code: 'no-run' });
+    if (!this.busy)
+      throw Object.assign(
+        new Error(
+          'No run is in progress, so there is nothing to resume. Start a run, or load a checkpoint and train to continue it.',
+        ),
+        { code: 'no-run' },
+      );
     this.paused = false;
     this.wake?.();
   }
@@ -272,20 +332,47 @@ export class WorkerSession {
 
   private async save(dir: string): Promise<unknown> {
     const training = this.requireModel();
-    if (this.busy && !this.paused) throw Object.assign(new Error('Pause or stop the run before saving a checkpoint, so the weights do not change while they are written.'), { code: 'run-in-progress' });
-    if (!this.backend || !this.dataset) throw Object.assign(new Error('Train the model before saving it.'), { code: 'no-model' });
-    return saveCheckpoint(dir, training, { dataset: checkpointDataset(this.dataset.value), backend: this.backend.name });
+    if (this.busy && !this.paused)
+      throw Object.assign(
+        new Error(
+          'Pause or stop the run before saving a checkpoint, so the weights do not change while they are written.',
+        ),
+        { code: 'run-in-progress' },
+      );
+    if (!this.backend || !this.dataset)
+      throw Object.assign(new Error('Train the model before saving it.'), { code: 'no-model' });
+    return saveCheckpoint(dir, training, {
+      dataset: checkpointDataset(this.dataset.value),
+      backend: this.backend.name,
+    });
   }
 
   private async load(dir: string): Promise<unknown> {
-    if (this.busy) throw Object.assign(new Error('Stop the run before loading a checkpoint.'), { code: 'run-in-progress' });
+    if (this.busy)
+      throw Object.assign(new Error('Stop the run before loading a checkpoint.'), {
+        code: 'run-in-progress',
+      });
     await this.ensureBackend(undefined);
     const { meta, model, optimizer } = await loadCheckpoint(dir);
-    this.replaceTraining({ model, optimizer, spec: meta.spec, hyperparameters: meta.hyperparameters, epoch: meta.epoch, stepInEpoch: meta.stepInEpoch, globalStep: meta.globalStep, history: meta.history, diverged: false });
+    this.replaceTraining({
+      model,
+      optimizer,
+      spec: meta.spec,
+      hyperparameters: meta.hyperparameters,
+      epoch: meta.epoch,
+      stepInEpoch: meta.stepInEpoch,
+      globalStep: meta.globalStep,
+      history: meta.history,
+      diverged: false,
+    });
     return meta;
   }
 
-  private async predict(testIndices: number[], dataDir?: string, choice?: DataChoice): Promise<number[][]> {
+  private async predict(
+    testIndices: number[],
+    dataDir?: string,
+    choice?: DataChoice,
+  ): Promise<number[][]> {
     const training = this.requireModel();
     // The bundled sample needs no data folder, so any path serves for it.
     const dataset =
@@ -295,9 +382,16 @@ export class WorkerSession {
     return predictTestImages(training, dataset.test, testIndices);
   }
 
-  private async evaluate(dataDir: string, choice: DataChoice, maxTestImages?: number): Promise<EvaluationResult> {
+  private async evaluate(
+    dataDir: string,
+    choice: DataChoice,
+    maxTestImages?: number,
+  ): Promise<EvaluationResult> {
     const training = this.requireModel();
-    if (this.busy) throw Object.assign(new Error('Stop the run before evaluating.'), { code: 'run-in-progress' });
+    if (this.busy)
+      throw Object.assign(new Error('Stop the run before evaluating.'), {
+        code: 'run-in-progress',
+      });
     const dataset = await this.loadDataset(dataDir, choice);
     const started = performance.now();
     const totals = evaluateSplit(training, dataset.test, maxTestImages);
@@ -313,7 +407,11 @@ export class WorkerSession {
   }
 
   private requireModel(): TrainingState {
-    if (!this.training) throw Object.assign(new Error('There is no model yet: train one or load a checkpoint first.'), { code: 'no-model' });
+    if (!this.training)
+      throw Object.assign(
+        new Error('There is no model yet: train one or load a checkpoint first.'),
+        { code: 'no-model' },
+      );
     return this.training;
   }
 }

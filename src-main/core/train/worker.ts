@@ -33,7 +33,13 @@ if (parentPort) parentPort.on('message', (message) => receive(message.data));
 else process.on('message', receive);
 
 process.on('uncaughtException', (error) => {
-  send({ type: 'event', event: { type: 'error', error: { code: 'worker-crashed', message: `The training worker failed: ${error.message}` } } });
+  send({
+    type: 'event',
+    event: {
+      type: 'error',
+      error: { code: 'worker-crashed', message: `The training worker failed: ${error.message}` },
+    },
+  });
   process.exitCode = 1;
   setTimeout(() => process.exit(1), 100);
 });

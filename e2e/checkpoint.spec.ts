@@ -2,7 +2,7 @@
 // training from a checkpoint.
 import { expect, test } from '@playwright/test';
 import { checkpointRoundTrip } from './support/journeys';
-import { openLab, prepareShortRun, waitForRunEnd } from './support/lab';
+import { openLab, prepareShortRun, runToEnd } from './support/lab';
 
 test('checkpoint survives a reload with the same predictions', async ({ page }) => {
   await openLab(page, 'en');
@@ -13,15 +13,13 @@ test('resume continues from the checkpoint', async ({ page }) => {
   const name = `e2e-resume-${Date.now()}`;
   await openLab(page, 'en');
   await prepareShortRun(page, { epochs: 2, batchSize: 16, maxSteps: 4, maxTestImages: 50 });
-  await page.getByTestId('train').click();
-  await waitForRunEnd(page);
+  await runToEnd(page, page.getByTestId('train'));
   await page.getByTestId('checkpoint-name').fill(name);
   await page.getByTestId('save-checkpoint').click();
   const entry = page.locator(`[data-testid="checkpoint"][data-name="${name}"]`);
   await expect(entry).toBeVisible();
 
-  await entry.getByTestId('resume-checkpoint').click();
-  await waitForRunEnd(page);
+  await runToEnd(page, entry.getByTestId('resume-checkpoint'));
   // maxSteps counts the steps of this session: 4 more on top of the checkpoint's 4.
   await expect(page.getByTestId('curves')).toHaveAttribute('data-steps', '8');
   await expect(page.getByTestId('progress-text')).toContainText('Step 8/');

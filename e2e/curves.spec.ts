@@ -1,15 +1,13 @@
 // Journey: overlay an earlier run on the curves of the current one.
 import { expect, test } from '@playwright/test';
-import { openLab, prepareShortRun, waitForRunEnd } from './support/lab';
+import { openLab, prepareShortRun, runToEnd } from './support/lab';
 
 test('earlier run overlays the curves', async ({ page }) => {
   await openLab(page, 'en');
   await prepareShortRun(page, { epochs: 1, batchSize: 16, maxSteps: 4, maxTestImages: 50 });
-  await page.getByTestId('train').click();
-  await waitForRunEnd(page);
+  await runToEnd(page, page.getByTestId('train'));
   await page.getByTestId('seed').fill('2');
-  await page.getByTestId('train').click();
-  await waitForRunEnd(page);
+  await runToEnd(page, page.getByTestId('train'));
 
   const loss = page.getByTestId('chart-loss');
   await expect(loss).toHaveAttribute('data-points', '4');

@@ -2,7 +2,7 @@
 // specs run the same steps. Each journey waits on app state (data-* attributes and web-first
 // assertions), never on sleeps.
 import { expect, type Page } from '@playwright/test';
-import { prepareShortRun, waitForLab, waitForRunEnd } from './lab';
+import { prepareShortRun, waitForLab, runToEnd } from './lab';
 
 /** Reload the window and wait until the lab has loaded its state again. */
 export async function reloadLab(page: Page): Promise<void> {
@@ -91,8 +91,7 @@ export async function trainOnSample(
   // 60 steps of 32 images, enough for the loss to fall visibly in the README screenshot.
   await prepareShortRun(page, { epochs: 1, batchSize: 32, maxSteps: 60, maxTestImages: 200 });
   await page.getByTestId('learning-rate').fill('0.003');
-  await page.getByTestId('train').click();
-  await waitForRunEnd(page);
+  await runToEnd(page, page.getByTestId('train'));
 
   await expect(page.getByTestId('test-accuracy')).toHaveText(/^\d+(\.\d)?%$/);
   await expect(page.getByTestId('loss')).toHaveText(/^\d/);
@@ -153,8 +152,7 @@ export async function checkpointRoundTrip(page: Page): Promise<void> {
   const name = `e2e-${Date.now()}`;
   await prepareShortRun(page, { epochs: 1, batchSize: 32, maxSteps: 6, maxTestImages: 100 });
   await page.getByTestId('learning-rate').fill('0.003');
-  await page.getByTestId('train').click();
-  await waitForRunEnd(page);
+  await runToEnd(page, page.getByTestId('train'));
   const before = await predictExamples(page);
 
   await page.getByTestId('checkpoint-name').fill(name);

@@ -1,5 +1,5 @@
 // Shared setup of the e2e specs: the server's fixed token, opening the lab, and short runs.
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 /** Token the e2e server is started with (playwright.config.ts passes it to `serve`). */
 export const E2E_TOKEN = 'e2e-token-4f9c2a61d8b3';
@@ -60,4 +60,16 @@ export async function waitForRunEnd(page: Page): Promise<void> {
     const messages = await page.getByTestId('message').allTextContents();
     throw new Error(`The run failed. Messages shown: ${messages.join(' | ') || '(none)'}`);
   }
+}
+
+/**
+ * Click `button` (Train, or a checkpoint's Resume), wait until a new run has taken over the
+ * training panel, then wait until that run has ended.
+ */
+export async function runToEnd(page: Page, button: Locator): Promise<void> {
+  const training = page.getByTestId('training');
+  const previous = (await training.getAttribute('data-run-id')) ?? '';
+  await button.click();
+  await expect(training).not.toHaveAttribute('data-run-id', previous);
+  await waitForRunEnd(page);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { smooth } from './curves';
+import { mergeHistory, smooth } from './curves';
 
 describe('smooth', () => {
   it('returns the points unchanged with weight 0', () => {
@@ -39,5 +39,51 @@ describe('smooth', () => {
     ).map((point) => point.y);
     expect(ys[1]).toBeNaN();
     expect(ys[2]).toBeCloseTo(1, 12);
+  });
+});
+
+describe('mergeHistory', () => {
+  const step = (globalStep: number) => ({
+    epoch: 1,
+    step: globalStep,
+    stepsPerEpoch: 100,
+    globalStep,
+    loss: 2,
+    batchAccuracy: 0.1,
+    runningAccuracy: 0.1,
+    imagesPerSecond: 50,
+    etaSeconds: 10,
+  });
+  const epoch = (number: number) => ({
+    epoch: number,
+    trainLoss: 2,
+    trainAccuracy: 0.1,
+    testLoss: 2,
+    testAccuracy: 0.1,
+    elapsedSeconds: 1,
+    etaSeconds: 1,
+    imagesPerSecond: 50,
+  });
+
+  it('puts the checkpoint history before a resumed run', () => {
+    const before = { steps: [1, 2, 3, 4].map(step), epochs: [epoch(1)] };
+    const run = { steps: [5, 6].map(step), epochs: [epoch(2)] };
+    const merged = mergeHistory(before, run);
+    expect(merged.steps.map((entry) => entry.globalStep)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(merged.epochs.map((entry) => entry.epoch)).toEqual([1, 2]);
+  });
+
+  it('replaces throttled points of the same run', () => {
+    const before = { steps: [2, 5].map(step), epochs: [] };
+    const run = { steps: [1, 2, 3, 4, 5].map(step), epochs: [epoch(1)] };
+    const merged = mergeHistory(before, run);
+    expect(merged.steps.map((entry) => entry.globalStep)).toEqual([1, 2, 3, 4, 5]);
+    expect(merged.epochs).toHaveLength(1);
+  });
+
+  it('keeps the history when the run has no metrics yet', () => {
+    const before = { steps: [1, 2].map(step), epochs: [epoch(1)] };
+    const merged = mergeHistory(before, { steps: [], epochs: [] });
+    expect(merged).toEqual(before);
   });
 });

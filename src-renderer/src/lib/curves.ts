@@ -82,3 +82,16 @@ export interface Series {
   /** Draw a dot at every point, for short per-epoch series. */
   markers?: boolean;
 }
+
+/**
+ * Join the history shown before a run (a resumed checkpoint's) with the run's own metrics
+ * file, which records only the steps and epochs the run itself trained.
+ */
+export function mergeHistory(before: MetricsHistory, run: MetricsHistory): MetricsHistory {
+  const firstStep = run.steps[0]?.globalStep ?? Number.POSITIVE_INFINITY;
+  const firstEpoch = run.epochs[0]?.epoch ?? Number.POSITIVE_INFINITY;
+  return {
+    steps: [...before.steps.filter((step) => step.globalStep < firstStep), ...run.steps],
+    epochs: [...before.epochs.filter((epoch) => epoch.epoch < firstEpoch), ...run.epochs],
+  };
+}

@@ -1,6 +1,7 @@
 // Actions that span panels: start, pause, resume and stop a run; save, load, resume and
 // delete checkpoints; predict the example strip.
 import type { TrainingStatus } from '../../../../src-shared/contract';
+import { mergeHistory } from '../curves';
 import type { Lab } from './lab.svelte';
 
 export class TrainingActions {
@@ -32,8 +33,11 @@ export class TrainingActions {
   async #loadRunHistory(runId: string): Promise<void> {
     // A run that just started may have no metrics file yet; that is not an error to show.
     const reply = await this.#lab.api.invoke('runs.metrics', { runId });
-    if (reply.ok && this.#lab.training.runId === runId)
-      this.#lab.training.replaceHistory(reply.result);
+    const training = this.#lab.training;
+    if (!reply.ok || training.runId !== runId) return;
+    // NOTE: after a page reload a resumed run's curves start at the resume point, because
+    // the checkpoint's earlier steps are not in the run's metrics file.
+    training.replaceHistory(mergeHistory(training.history, reply.result));
   }
 
   /** After a run ends: the full (unthrottled) curves, and the new run in the overlay list. */

@@ -23,4 +23,8 @@ test('resume continues from the checkpoint', async ({ page }) => {
   // maxSteps counts the steps of this session: 4 more on top of the checkpoint's 4.
   await expect(page.getByTestId('curves')).toHaveAttribute('data-steps', '8');
   await expect(page.getByTestId('progress-text')).toContainText('Step 8/');
+
+  await entry.getByTestId('delete-checkpoint').click();
+  await entry.getByTestId('delete-checkpoint').click();
+  await expect(entry).toHaveCount(0);
 });

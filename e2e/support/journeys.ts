@@ -106,6 +106,11 @@ export async function trainOnSample(
   await expect(page.getByTestId('prediction-strip').getByTestId('example')).toHaveCount(10);
   if (!screenshots) return;
 
+  // A saved checkpoint makes the screenshots show the checkpoint list filled in.
+  const name = 'nin-28-lite-60-steps';
+  await page.getByTestId('checkpoint-name').fill(name);
+  await page.getByTestId('save-checkpoint').click();
+  await expect(page.locator(`[data-testid="checkpoint"][data-name="${name}"]`)).toBeVisible();
   await page.screenshot({ path: screenshots.en, fullPage: true });
   await page.getByTestId('lang-zh').click();
   await expect(page.getByTestId('curves')).toContainText('训练曲线');

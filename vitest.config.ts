@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src-shared/**/*.test.ts', 'src-main/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'src-shared/**/*.test.ts',
+      'src-main/**/*.test.ts',
+      'src-renderer/src/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     // Training tests run real tfjs steps on 2 CPU cores; keep one test file per worker.
     testTimeout: 120_000,
     hookTimeout: 120_000,

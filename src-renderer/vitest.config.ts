@@ -1,5 +1,5 @@
 // Unit tests of the renderer's plain TypeScript modules (no Svelte runes, no DOM).
-// The root vitest.config.ts runs them too once it includes 'src-renderer/**/*.test.ts'.
+// The root vitest.config.ts runs them too.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

@@ -36,6 +36,7 @@ async function createLab(): Promise<LabService> {
     join(MAIN_DIR, 'worker.js'),
   );
   return LabService.create({
+    loadBackendAtStart: true,
     // $NIN_LAB_DATA_DIR overrides the per-user folder (tests, portable setups).
     dataDir: process.env[DATA_DIR_ENV] || app.getPath('userData'),
     mode: 'electron',

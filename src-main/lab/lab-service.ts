@@ -40,6 +40,8 @@ export interface LabServiceOptions {
   pickFolder?: () => Promise<string | null>;
   /** BCP 47 tag of the system locale; defaults to the locale of Intl. */
   systemLocale?: string;
+  /** Load the training backend at start (in the worker), so the UI names it before a run. */
+  loadBackendAtStart?: boolean;
   /** Tests point downloads at a local server. */
   downloadSource?: DownloadSource;
   logger?: Logger;
@@ -89,6 +91,7 @@ export class LabService {
     const service = new LabService(options);
     await service.settings.load();
     service.log.info('lab started', { dataDir: service.folder.root, mode: options.mode });
+    if (options.loadBackendAtStart) void service.loadBackend();
     return service;
   }
 
@@ -175,6 +178,13 @@ export class LabService {
       'checkpoints.load': (request) => this.training.loadCheckpoint(request.name),
       'checkpoints.delete': (request) => this.deleteCheckpoint(request.name),
     };
+  }
+
+  private async loadBackend(): Promise<void> {
+    const pin = this.settings.value.backend;
+    const failure = await this.training.loadBackend(pin === 'auto' ? undefined : pin);
+    if (failure) this.log.warn('backend failed to load at start', { pin, error: failure });
+    else this.log.info('backend loaded', { backend: this.training.backend?.name ?? 'unknown' });
   }
 
   private appInfo(): AppInfo {

@@ -33,6 +33,7 @@ export type SupervisorPort = Pick<
   | 'saveCheckpoint'
   | 'loadCheckpoint'
   | 'predict'
+  | 'initBackend'
   | 'dispose'
 >;
 export type CreateSupervisor = () => SupervisorPort;
@@ -246,6 +247,22 @@ export class TrainingController {
       );
     }
     return dir;
+  }
+
+  /**
+   * Starts the worker and loads its backend before any run, so the status bar can name it.
+   * Returns the error message instead of throwing: the first run reports a failing backend too.
+   */
+  async loadBackend(pin: RunConfig['backend']): Promise<string | null> {
+    try {
+      const report = await this.ensureSupervisor().initBackend(pin);
+      this.backend = report;
+      if (!this.active) this.status.backend = report;
+      this.host.onStatusChange();
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
   }
 
   /** Stops the worker process; the status stays for a last look. */

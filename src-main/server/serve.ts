@@ -54,6 +54,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServe> {
   }
 
   const lab = await LabService.create({
+    loadBackendAtStart: true,
     dataDir: resolveDataDir(options.dataDir),
     mode: 'browser',
   });

@@ -12,5 +12,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One wasm thread per test process: test files run in parallel on few cores, where a
+    // second XNNPACK thread per process only competes (and spin-waits) for them.
+    // wasm-threads.test.ts clears it to test the threaded backend.
+    env: { NIN_LAB_WASM_THREADS: '1' },
   },
 });

@@ -10,6 +10,7 @@ import {
   initBackendWith,
   type ImportModule,
 } from './backends';
+import { WASM_THREADS_ENV_VAR } from './wasm-threads';
 
 const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
 const NODE_PACKAGE = '@tensorflow/tfjs-node';
@@ -71,6 +72,15 @@ describe('initBackend on this machine', () => {
     x.dispose();
     expect(Array.from(dw.dataSync())).toEqual(new Array(9).fill(4));
     dw.dispose();
+  });
+});
+
+describe('initBackend wasm threads', () => {
+  it('rejects an invalid NIN_LAB_WASM_THREADS', async () => {
+    vi.stubEnv(WASM_THREADS_ENV_VAR, 'many');
+    await expect(initBackend({ pin: 'wasm' })).rejects.toThrow(
+      `Invalid ${WASM_THREADS_ENV_VAR}="many": expected an integer from 1 to 8`,
+    );
   });
 });
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { BACKEND_NAMES, type BackendName } from '../../../src-shared/training';
 import { registerCpuTrainingKernels } from './cpu-kernels';
 import { registerWasmTrainingKernels } from './wasm-kernels';
+import { resolveWasmThreads, threadedWasmFactory, type WasmPackage } from './wasm-threads';
 
 export type { BackendName };
 
@@ -24,7 +25,10 @@ export interface BackendReport {
   device: string;
   /** Whether the wasm module uses 128-bit SIMD; absent for the other backends. */
   simd?: boolean;
+  /** Threads that run kernels: the wasm thread pool, or libtensorflow's per-core pools. */
   threads: number;
+  /** Reason the wasm backend runs on one thread although more were requested; absent otherwise. */
+  threadsFallback?: string;
   /** Backends tried before this one, each with a one-sentence reason. Empty when pinned. */
   skipped: { name: BackendName; reason: string }[];
   pinnedBy?: 'setting' | 'env';
@@ -33,6 +37,11 @@ export interface BackendReport {
 export interface InitBackendOptions {
   /** Backend pinned in the settings; NIN_LAB_BACKEND overrides it. */
   pin?: BackendName;
+  /**
+   * Threads of the wasm backend; NIN_LAB_WASM_THREADS overrides it, and the default is one
+   * per logical core. A process starts the wasm backend once, so only the first call counts.
+   */
+  wasmThreads?: number;
 }
 
 /** Dynamic `import()`; tests pass their own to simulate missing or broken packages. */
@@ -73,8 +82,9 @@ export async function initBackendWith(
   deps: BackendLoaderDeps,
 ): Promise<BackendReport> {
   const pin = resolvePin(options.pin, deps.env);
+  const context: LoadContext = { ...deps, wasmThreads: options.wasmThreads };
   if (pin !== undefined) {
-    const result = await loadBackend(pin.name, deps.importModule);
+    const result = await loadBackend(pin.name, context);
     if (!result.ok) {
       throw new Error(
         `The ${pin.name} backend pinned by ${pinSourceText(pin.source)} failed to load: ${result.reason}. ` +
@@ -86,7 +96,7 @@ export async function initBackendWith(
 
   const skipped: BackendReport['skipped'] = [];
   for (const name of BACKEND_NAMES) {
-    const result = await loadBackend(name, deps.importModule);
+    const result = await loadBackend(name, context);
     if (result.ok) {
       return { ...result.details, skipped };
     }
@@ -129,14 +139,20 @@ function pinSourceText(source: 'setting' | 'env'): string {
   return source === 'env' ? BACKEND_ENV_VAR : 'the backend setting';
 }
 
-function loadBackend(name: BackendName, importModule: ImportModule): Promise<LoadResult> {
+/** Inputs of loading a backend: the module loader, the environment and the wasm option. */
+interface LoadContext extends BackendLoaderDeps {
+  wasmThreads?: number;
+}
+
+function loadBackend(name: BackendName, context: LoadContext): Promise<LoadResult> {
+  const { importModule } = context;
   switch (name) {
     case 'tensorflow-gpu':
       return loadNative(name, importModule, 'GPU (CUDA, libtensorflow)');
     case 'tensorflow':
       return loadNative(name, importModule, 'CPU (libtensorflow)');
     case 'wasm':
-      return loadWasm(importModule);
+      return loadWasm(context);
     case 'cpu':
       return loadCpu(importModule);
   }
@@ -162,16 +178,10 @@ async function loadNative(
   };
 }
 
-/** The part of @tensorflow/tfjs-backend-wasm that this module uses. */
-interface WasmPackage {
-  setWasmPaths(prefixOrFileMap: string): void;
-  getThreadsCount(): number;
-}
-
-async function loadWasm(importModule: ImportModule): Promise<LoadResult> {
+async function loadWasm(context: LoadContext): Promise<LoadResult> {
   let wasmPackage: WasmPackage;
   try {
-    wasmPackage = (await importModule(PACKAGES.wasm)) as WasmPackage;
+    wasmPackage = (await context.importModule(PACKAGES.wasm)) as WasmPackage;
   } catch (error) {
     return { ok: false, reason: describeImportFailure('wasm', error) };
   }
@@ -181,11 +191,12 @@ async function loadWasm(importModule: ImportModule): Promise<LoadResult> {
     return { ok: false, reason: folder.message };
   }
   wasmPackage.setWasmPaths(folder);
-
-  const activated = await activate('wasm');
-  if (activated !== undefined) {
-    return { ok: false, reason: activated };
+  const threads = resolveWasmThreads(context.wasmThreads, context.env);
+  const started = await startWasm(wasmPackage, threads, folder);
+  if (!started.ok) {
+    return started;
   }
+
   registerWasmTrainingKernels();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const details: BackendDetails = {
@@ -195,7 +206,54 @@ async function loadWasm(importModule: ImportModule): Promise<LoadResult> {
     simd: simd === true,
     threads: wasmPackage.getThreadsCount(),
   };
+  if (started.threadsFallback !== undefined) {
+    details.threadsFallback = started.threadsFallback;
+  }
   return { ok: true, details };
+}
+
+/** The 'wasm' registration of tfjs-backend-wasm itself: the single-threaded SIMD build. */
+let stockWasmFactory: Engine['registryFactory'][string] | undefined;
+
+type Engine = ReturnType<typeof tf.engine>;
+
+/**
+ * Makes 'wasm' the active backend with `threads` threads (the threaded build when more than
+ * one), falling back to the single-threaded build when the threaded one fails to start.
+ * A wasm backend that already runs in this process keeps its thread count.
+ */
+async function startWasm(
+  wasmPackage: WasmPackage,
+  threads: number,
+  folder: string,
+): Promise<{ ok: true; threadsFallback?: string } | { ok: false; reason: string }> {
+  if (threads > 1 && tf.findBackend('wasm') == null) {
+    registerWasmFactory(threadedWasmFactory(wasmPackage, threads, folder));
+    const failure = await activate('wasm');
+    if (failure === undefined) {
+      return { ok: true };
+    }
+    registerWasmFactory(undefined);
+    const fallback = await activate('wasm');
+    return fallback === undefined
+      ? { ok: true, threadsFallback: `the threaded wasm build failed to start (${failure})` }
+      : { ok: false, reason: fallback };
+  }
+  const failure = await activate('wasm');
+  return failure === undefined ? { ok: true } : { ok: false, reason: failure };
+}
+
+/** Registers `factory` as the 'wasm' backend, or restores the package's own when undefined. */
+function registerWasmFactory(factory: (() => Promise<tf.KernelBackend>) | undefined): void {
+  const engine = tf.engine();
+  stockWasmFactory ??= engine.registryFactory.wasm;
+  if (stockWasmFactory === undefined) {
+    throw new Error(
+      `${PACKAGES.wasm} did not register the 'wasm' backend; reinstall the npm packages.`,
+    );
+  }
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', factory ?? stockWasmFactory.factory, stockWasmFactory.priority);
 }
 
 /**

@@ -1,18 +1,61 @@
-import type { Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs } from '@tensorflow/tfjs-core';
+import type {
+  CastAttrs,
+  Conv2DBackpropFilterAttrs,
+  Conv2DBackpropInputAttrs,
+  MaxPoolGradAttrs,
+  SumAttrs,
+} from '@tensorflow/tfjs-core';
 
 import { conv2dBackpropFilterByConv, conv2dBackpropInputByConv } from './conv-backprop';
 import { replaceKernel, requireInput } from './kernel-registry';
+import {
+  isWasmHeapBackend,
+  maxPoolGradOnHeap,
+  shareData,
+  sumLeadingAxesOnHeap,
+} from './wasm-heap-kernels';
 
 /**
- * Registers the convolution gradient kernels that NiN training needs on the wasm backend.
+ * Registers the kernels that make NiN training fast on the wasm backend.
  *
  * tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel at all, and its
  * Conv2DBackpropInput is a scalar C++ loop. Both are replaced by compositions that run on
  * the backend's XNNPACK Conv2D (see conv-backprop.ts); the input gradient keeps the stock
- * kernel for strides above 2. Safe to call more than once, and before or after
- * `tf.setBackend('wasm')`.
+ * kernel for strides above 2. Bias gradients (Sum), MaxPoolGrad, Identity and Cast get
+ * the faster forms of wasm-heap-kernels.ts. Safe to call more than
+ * once, and before or after `tf.setBackend('wasm')`.
  */
 export function registerWasmTrainingKernels(): void {
+  registerConvolutionGradients();
+  replaceKernel('Sum', 'wasm', (calls, inputs, attrs) =>
+    isWasmHeapBackend(calls.backend)
+      ? sumLeadingAxesOnHeap(
+          calls.backend,
+          requireInput(inputs, 'x', 'Sum'),
+          attrs as unknown as SumAttrs,
+        )
+      : null,
+  );
+  replaceKernel('Identity', 'wasm', (calls, inputs) =>
+    shareData(calls.backend, requireInput(inputs, 'x', 'Identity')),
+  );
+  replaceKernel('Cast', 'wasm', (calls, inputs, attrs) => {
+    const x = requireInput(inputs, 'x', 'Cast');
+    return (attrs as unknown as CastAttrs).dtype === x.dtype ? shareData(calls.backend, x) : null;
+  });
+  replaceKernel('MaxPoolGrad', 'wasm', (calls, inputs, attrs) =>
+    isWasmHeapBackend(calls.backend)
+      ? maxPoolGradOnHeap(
+          calls.backend,
+          requireInput(inputs, 'dy', 'MaxPoolGrad'),
+          requireInput(inputs, 'input', 'MaxPoolGrad'),
+          attrs as unknown as MaxPoolGradAttrs,
+        )
+      : null,
+  );
+}
+
+function registerConvolutionGradients(): void {
   replaceKernel('Conv2DBackpropFilter', 'wasm', (calls, inputs, attrs) =>
     conv2dBackpropFilterByConv(
       calls,

@@ -123,3 +123,42 @@ describe('cpu Conv2DBackpropFilter', () => {
     }
   });
 });
+
+describe('cpu MaxPoolGrad', () => {
+  const cases: [string, [number, number, number, number], number, number, 'valid' | 'same'][] = [
+    ['NiN pool 3x3 s2 valid', [2, 13, 13, 5], 3, 2, 'valid'],
+    ['3x3 s1 same', [2, 6, 6, 3], 3, 1, 'same'],
+    ['2x2 s2 same on odd size', [1, 7, 7, 4], 2, 2, 'same'],
+  ];
+
+  /** dx from `kernel`, with about a third of x exactly 0 so that windows tie. */
+  function poolGradient(
+    kernel: tf.KernelConfig,
+    [shape, window, stride, pad]: [[number, number, number, number], number, number, string],
+  ): Float32Array {
+    return tf.tidy(() => {
+      const values = seededValues(tf.util.sizeFromShape(shape), 8).map((v) => (v < -0.3 ? 0 : v));
+      const x = tf.tensor4d(values, shape);
+      const output = tf.maxPool(x, window, stride, pad as 'valid' | 'same');
+      const dy = tf.tensor(seededValues(output.size, 9), output.shape);
+      const attrs = { filterSize: window, strides: stride, pad };
+      const dx = kernel.kernelFunc({
+        inputs: { dy, input: x, output },
+        backend: tf.backend(),
+        attrs,
+      }) as tf.TensorInfo;
+      return tf.engine().makeTensorFromTensorInfo(dx).dataSync() as Float32Array;
+    });
+  }
+
+  it.each(cases)('matches the stock kernel for %s', (_, shape, window, stride, pad) => {
+    const stock = getStockKernel('MaxPoolGrad', 'cpu');
+    expect(stock).toBeDefined();
+    const expected = poolGradient(stock!, [shape, window, stride, pad]);
+    const actual = poolGradient(tf.getKernel('MaxPoolGrad', 'cpu')!, [shape, window, stride, pad]);
+    const receivers = (dx: Float32Array): number[] =>
+      Array.from(dx.keys()).filter((index) => dx[index] !== 0);
+    expect(receivers(actual)).toEqual(receivers(expected));
+    expect(relativeError(actual, expected)).toBeLessThan(1e-5);
+  });
+});

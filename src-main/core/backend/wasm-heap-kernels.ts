@@ -1,5 +1,4 @@
 import {
-  backend_util,
   util,
   type DataType,
   type KernelBackend,
@@ -7,6 +6,8 @@ import {
   type SumAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+
+import { maxPoolGradInto, poolInfo } from './pool-grad';
 
 /**
  * Kernels for the wasm backend that work on its heap from JavaScript, where the stock
@@ -44,17 +45,9 @@ export function shareData(backend: KernelBackend, x: TensorInfo): TensorInfo | n
   return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
 }
 
-/** Float32 views of a pooling gradient's operands on the wasm heap. */
-interface PoolViews {
-  x: Float32Array;
-  dy: Float32Array;
-  dx: Float32Array;
-}
-
 /**
- * dL/dx of 2D max pooling, NHWC: each dy value goes to the position of its window's
- * maximum, the first one in row-major window order on ties, as tfjs-backend-cpu 4.22
- * picks it. Loops run with the channel innermost, over contiguous memory.
+ * dL/dx of 2D max pooling, computed on the wasm heap (see pool-grad.ts). Returns `null`
+ * for other dtypes than float32.
  */
 export function maxPoolGradOnHeap(
   backend: WasmHeapBackend,
@@ -65,77 +58,15 @@ export function maxPoolGradOnHeap(
   if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4) {
     return null;
   }
-  const info = backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
-  const dxInfo = backend.makeOutput(x.shape, 'float32');
+  const dx = backend.makeOutput(x.shape, 'float32');
   // Views are taken after the only allocation: growing the heap replaces its buffer.
-  const views: PoolViews = {
-    x: backend.typedArrayFromHeap(x) as Float32Array,
-    dy: backend.typedArrayFromHeap(dy) as Float32Array,
-    dx: backend.typedArrayFromHeap(dxInfo) as Float32Array,
-  };
-  views.dx.fill(0);
-  const best = new Float32Array(info.inChannels);
-  const bestAt = new Int32Array(info.inChannels);
-  for (let b = 0; b < info.batchSize; b++) {
-    for (let outRow = 0; outRow < info.outHeight; outRow++) {
-      for (let outCol = 0; outCol < info.outWidth; outCol++) {
-        findWindowMax(views.x, info, [b, outRow, outCol], best, bestAt);
-        const dyOffset = ((b * info.outHeight + outRow) * info.outWidth + outCol) * info.inChannels;
-        routeGradient(views, dyOffset, bestAt);
-      }
-    }
-  }
-  return dxInfo;
-}
-
-/**
- * Writes the maximum of each channel over one pooling window into `best`, and its flat
- * index in x into `bestAt` (−1 when the window lies wholly in the padding).
- */
-function findWindowMax(
-  x: Float32Array,
-  info: backend_util.Conv2DInfo,
-  [b, outRow, outCol]: [number, number, number],
-  best: Float32Array,
-  bestAt: Int32Array,
-): void {
-  const channels = info.inChannels;
-  best.fill(Number.NEGATIVE_INFINITY);
-  bestAt.fill(-1);
-  const rowStart = outRow * info.strideHeight - info.padInfo.top;
-  const colStart = outCol * info.strideWidth - info.padInfo.left;
-  for (let fh = 0; fh < info.effectiveFilterHeight; fh += info.dilationHeight) {
-    const row = rowStart + fh;
-    if (row < 0 || row >= info.inHeight) continue;
-    for (let fw = 0; fw < info.effectiveFilterWidth; fw += info.dilationWidth) {
-      const col = colStart + fw;
-      if (col < 0 || col >= info.inWidth) continue;
-      const offset = ((b * info.inHeight + row) * info.inWidth + col) * channels;
-      for (let c = 0; c < channels; c++) {
-        const value = x[offset + c];
-        if (value > best[c]) {
-          best[c] = value;
-          bestAt[c] = offset + c;
-        }
-      }
-    }
-  }
-}
-
-function routeGradient(views: PoolViews, dyOffset: number, bestAt: Int32Array): void {
-  for (let c = 0; c < bestAt.length; c++) {
-    const at = bestAt[c];
-    if (at >= 0) {
-      views.dx[at] += views.dy[dyOffset + c];
-    }
-  }
+  maxPoolGradInto(
+    backend.typedArrayFromHeap(x) as Float32Array,
+    backend.typedArrayFromHeap(dy) as Float32Array,
+    backend.typedArrayFromHeap(dx) as Float32Array,
+    poolInfo(x, attrs),
+  );
+  return dx;
 }
 
 /**

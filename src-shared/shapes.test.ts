@@ -80,7 +80,7 @@ describe('inferShapes', () => {
     const spec = { ...getPreset('nin-28').spec, inputSize: 4 };
     spec.body[0] = { type: 'nin', channels: 8, kernel: 7, stride: 1, padding: 0 };
     expect(() => inferShapes(spec)).toThrow(SpecError);
-    expect(() => inferShapes(spec)).toThrow(/Layer 0 \(nin1\).*7×7 kernel/);
+    expect(() => inferShapes(spec)).toThrow(/Layer 1 \(nin1\).*7×7 kernel/);
   });
 });
 

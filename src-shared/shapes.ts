@@ -67,10 +67,12 @@ export interface SpecIssue {
 export class SpecError extends Error {
   constructor(readonly issue: SpecIssue) {
     const { layerIndex, layerName, inputSize, window, padding, stride } = issue;
+    // People count table rows from 1.
+    const row = layerIndex + 1;
     const what =
       issue.kind === 'maxpool' ? `${window}×${window} pool` : `${window}×${window} kernel`;
     super(
-      `Layer ${layerIndex} (${layerName}): a ${what} with stride ${stride} and padding ${padding} ` +
+      `Layer ${row} (${layerName}): a ${what} with stride ${stride} and padding ${padding} ` +
         `does not fit its ${inputSize}×${inputSize} input, so its output would be empty. ` +
         'Use a larger input size, or a smaller kernel or window, or fewer pooling layers.',
     );

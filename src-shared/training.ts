@@ -101,6 +101,7 @@ export type EpochMetrics = z.infer<typeof epochMetricsSchema>;
 export const runSummarySchema = z.object({
   runId: z.string(),
   state: runStateSchema,
+  /** Epochs trained, a fraction when the run stopped inside an epoch. */
   epochsCompleted: z.number(),
   globalStep: z.number(),
   testAccuracy: z.number().nullable(),

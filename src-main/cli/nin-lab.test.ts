@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,7 +50,7 @@ describe('nin-lab shapes', () => {
   it('rejects an input that empties a layer', async () => {
     const { code, stderr } = await nin('shapes', '--preset', 'd2l', '--input', '66');
     expect(code).toBe(1);
-    expect(stderr).toContain('Layer 5 (maxpool3)');
+    expect(stderr).toContain('Layer 6 (maxpool3)');
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -105,13 +106,45 @@ describe('nin-lab train and eval', () => {
       checkpoint,
     );
     expect(trained.code).toBe(0);
-    expect(trained.stdout).toMatch(/test accuracy 0\.\d{4} after \d+ epoch/);
+    expect(trained.stdout).toMatch(/test accuracy 0\.\d{4} after [\d.]+ epochs?, 2 steps/);
     expect(trained.stdout).toContain('backend wasm');
     expect(trained.stdout).toContain('bundled sample');
 
     const evaluated = await nin('eval', '--checkpoint', checkpoint);
     expect(evaluated.code).toBe(0);
     expect(evaluated.stdout).toMatch(/test accuracy 0\.\d{4}, test loss \d+\.\d{4} on 500 images/);
+  });
+
+  it('keeps a named checkpoint in the data folder and resumes it', async () => {
+    const trained = await nin(
+      'train',
+      '--preset',
+      'nin-28-lite',
+      '--max-steps',
+      '2',
+      '--batch-size',
+      '16',
+      '--max-test-images',
+      '20',
+      '--checkpoint',
+      'quick',
+    );
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toContain(path.join(dataDir, 'checkpoints', 'quick'));
+    expect(existsSync(path.join(dataDir, 'checkpoints', 'quick', 'lab.json'))).toBe(true);
+
+    // Without --preset the run takes the checkpoint's network and its batch size of 16.
+    const resumed = await nin(
+      'train',
+      '--resume',
+      'quick',
+      '--max-steps',
+      '1',
+      '--max-test-images',
+      '20',
+    );
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/after 0\.01 epochs, 3 steps/);
   });
 
   it('rejects a missing checkpoint with the folder named', async () => {

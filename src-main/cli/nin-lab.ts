@@ -37,6 +37,11 @@ const dataDirOption = () =>
   );
 const presetOption = () =>
   new Option('--preset <name>', 'network to use').choices(PRESET_NAMES).default('nin-28-lite');
+const trainPresetOption = () =>
+  new Option(
+    '--preset <name>',
+    "network to use (default: the resumed checkpoint's, else nin-28-lite)",
+  ).choices(PRESET_NAMES);
 
 function buildProgram(): Command {
   const program = new Command('nin-lab')
@@ -92,7 +97,7 @@ function buildProgram(): Command {
   program
     .command('train')
     .description('train a network and print a summary line')
-    .addOption(presetOption())
+    .addOption(trainPresetOption())
     .option(
       '--input <size>',
       'input height and width in pixels, overriding the preset',
@@ -113,10 +118,13 @@ function buildProgram(): Command {
       'sample',
     )
     .option(
-      '--checkpoint <dir>',
-      'save a checkpoint into this folder when the run ends or is interrupted',
+      '--checkpoint <name-or-dir>',
+      "save a checkpoint when the run ends or is interrupted: a name (kept in the data folder's checkpoints/) or a folder path",
     )
-    .option('--resume <dir>', 'continue training from a checkpoint folder')
+    .option(
+      '--resume <name-or-dir>',
+      'continue training from a checkpoint (a name or a folder path), with its network and hyperparameters unless given',
+    )
     .addOption(
       new Option(
         '--backend <name>',
@@ -139,7 +147,7 @@ function buildProgram(): Command {
   program
     .command('eval')
     .description("evaluate a checkpoint on a dataset's test split")
-    .requiredOption('--checkpoint <dir>', 'checkpoint folder')
+    .requiredOption('--checkpoint <name>', 'checkpoint name (in the data folder) or folder path')
     .option('--data <which>', 'sample, full, or a folder of IDX files', 'sample')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_NAMES))
     .addOption(dataDirOption())

@@ -33,7 +33,7 @@ export function printShapes(options: ShapesOptions): void {
     return;
   }
   const rows = table.layers.map((row) => [
-    String(row.index),
+    String(row.index + 1),
     row.name,
     row.kind,
     geometry(row),

@@ -1,7 +1,7 @@
 // `nin-lab train` and `nin-lab eval`: drive the training worker with a progress bar.
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { getPreset, type PresetName } from '../../src-shared/presets';
+import { getPreset, type Preset, type PresetName } from '../../src-shared/presets';
 import { tryInferShapes } from '../../src-shared/shapes';
 import { hyperparametersSchema, type Hyperparameters } from '../../src-shared/spec';
 import type {
@@ -13,12 +13,13 @@ import type {
   TrainingEvent,
 } from '../../src-shared/training';
 import type { BackendReport } from '../core/backend/backends';
-import { newRunId, resolveDataDir, runsDir } from '../core/paths';
+import { checkpointsDir, newRunId, resolveDataDir, runsDir } from '../core/paths';
+import { CheckpointError, readCheckpointMeta } from '../core/train/checkpoint-meta';
 import { LabError, TrainingSupervisor } from '../core/train/supervisor';
 import { UserError } from './user-error';
 
 interface TrainOptions {
-  preset: PresetName;
+  preset?: PresetName;
   input?: number;
   epochs?: number;
   lr?: number;
@@ -161,12 +162,13 @@ function waitForEnd(supervisor: TrainingSupervisor): Promise<void> {
 
 /** Train, print a summary line; a checkpoint is saved at the end or on Ctrl-C when --checkpoint is set. */
 export async function trainCommand(options: TrainOptions): Promise<void> {
-  const preset = getPreset(options.preset);
-  const spec = { ...preset.spec, inputSize: options.input ?? preset.spec.inputSize };
+  const dataDir = resolveDataDir(options.dataDir);
+  const resumeDir = options.resume ? checkpointPath(options.resume, dataDir) : undefined;
+  const base = await startingPoint(options.preset, resumeDir);
+  const spec = { ...base.spec, inputSize: options.input ?? base.spec.inputSize };
   const shapes = tryInferShapes(spec);
   if (!shapes.ok) throw new UserError(shapes.message);
-  const hyperparameters = hyperparametersFrom(options, preset.hyperparameters);
-  const dataDir = resolveDataDir(options.dataDir);
+  const hyperparameters = hyperparametersFrom(options, base.hyperparameters);
   const runId = newRunId();
 
   const supervisor = new TrainingSupervisor();
@@ -184,14 +186,17 @@ export async function trainCommand(options: TrainOptions): Promise<void> {
       spec,
       hyperparameters,
       backend: options.backend,
-      resumeFrom: options.resume ? path.resolve(options.resume) : undefined,
+      resumeFrom: resumeDir,
       maxSteps: options.maxSteps,
       maxTestImages: options.maxTestImages,
     });
     await ended;
     reporter.stop();
     if (reporter.error) throw new UserError(reporter.error);
-    await saveIfAsked(supervisor, options.checkpoint);
+    await saveIfAsked(
+      supervisor,
+      options.checkpoint && checkpointPath(options.checkpoint, dataDir),
+    );
     printSummary(reporter.summary, path.join(runsDir(dataDir), runId));
   } catch (error) {
     reporter.stop();
@@ -205,15 +210,40 @@ export async function trainCommand(options: TrainOptions): Promise<void> {
 
 async function saveIfAsked(supervisor: TrainingSupervisor, dir: string | undefined): Promise<void> {
   if (!dir) return;
-  await supervisor.saveCheckpoint(path.resolve(dir));
-  process.stdout.write(`Saved a checkpoint into ${path.resolve(dir)}\n`);
+  await supervisor.saveCheckpoint(dir);
+  process.stdout.write(`Saved a checkpoint into ${dir}\n`);
+}
+
+/**
+ * Resolve --checkpoint and --resume: a bare name is a checkpoint in the data folder (where the
+ * app lists them); anything with a path separator or a leading dot is a folder path.
+ */
+export function checkpointPath(value: string, dataDir: string): string {
+  const isPath = value.includes('/') || value.includes(path.sep) || value.startsWith('.');
+  return isPath ? path.resolve(value) : path.join(checkpointsDir(dataDir), value);
+}
+
+/** The network and hyperparameters to start from: --preset, else the resumed checkpoint's, else nin-28-lite. */
+async function startingPoint(
+  preset: PresetName | undefined,
+  resumeDir: string | undefined,
+): Promise<Pick<Preset, 'spec' | 'hyperparameters'>> {
+  if (preset || !resumeDir) return getPreset(preset ?? 'nin-28-lite');
+  try {
+    const meta = await readCheckpointMeta(resumeDir);
+    return { spec: meta.spec, hyperparameters: meta.hyperparameters };
+  } catch (error) {
+    if (error instanceof CheckpointError) throw new UserError(error.message);
+    throw error;
+  }
 }
 
 function printSummary(summary: RunSummary | null, runDir: string): void {
   if (!summary) return;
   const accuracy = summary.testAccuracy === null ? 'n/a' : summary.testAccuracy.toFixed(4);
+  const epochs = summary.epochsCompleted === 1 ? '1 epoch' : `${summary.epochsCompleted} epochs`;
   process.stdout.write(
-    `${summary.state}: test accuracy ${accuracy} after ${summary.epochsCompleted} epoch(s), ${summary.globalStep} steps, ` +
+    `${summary.state}: test accuracy ${accuracy} after ${epochs}, ${summary.globalStep} steps, ` +
       `${summary.imagesPerSecond.toFixed(1)} images/s, ${summary.elapsedSeconds.toFixed(0)} s, backend ${summary.backend}, ` +
       `data: ${describeDataset(summary.dataset)}; metrics in ${runDir}\n`,
   );
@@ -230,11 +260,9 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
   const supervisor = new TrainingSupervisor();
   try {
     if (options.backend) process.env.NIN_LAB_BACKEND = options.backend;
-    await supervisor.loadCheckpoint(path.resolve(options.checkpoint));
-    const result = await supervisor.evaluate(
-      resolveDataDir(options.dataDir),
-      dataChoice(options.data),
-    );
+    const dataDir = resolveDataDir(options.dataDir);
+    await supervisor.loadCheckpoint(checkpointPath(options.checkpoint, dataDir));
+    const result = await supervisor.evaluate(dataDir, dataChoice(options.data));
     process.stdout.write(
       `test accuracy ${result.testAccuracy.toFixed(4)}, test loss ${result.testLoss.toFixed(4)} on ${result.count} images ` +
         `of the ${describeDataset(result.dataset)}, ${result.imagesPerSecond.toFixed(1)} images/s, backend ${result.backend}\n`,

@@ -122,11 +122,13 @@ export async function listCheckpoints(root: string): Promise<CheckpointListing[]
     const meta = await readCheckpointMeta(dir).catch(() => null);
     if (!meta) continue;
     const lastEpoch = meta.history.epochs.at(-1);
+    // meta.epoch is the epoch in progress: after a whole epoch it already names the next one.
+    const epoch = meta.stepInEpoch === 0 ? Math.max(1, meta.epoch - 1) : meta.epoch;
     listings.push({
       name,
       dir,
       savedAt: meta.savedAt,
-      epoch: meta.epoch,
+      epoch,
       globalStep: meta.globalStep,
       testAccuracy: lastEpoch ? lastEpoch.testAccuracy : null,
       inputSize: meta.spec.inputSize,

@@ -278,7 +278,10 @@ export class WorkerSession {
       summary: {
         runId: config.runId,
         state,
-        epochsCompleted: training.history.epochs.length,
+        epochsCompleted: epochsDone(
+          training,
+          stepsPerEpoch(dataset.train, training.hyperparameters.batchSize),
+        ),
         globalStep: training.globalStep,
         testAccuracy: lastEpoch ? lastEpoch.testAccuracy : null,
         imagesPerSecond: lastEpoch?.imagesPerSecond ?? lastStep?.imagesPerSecond ?? 0,
@@ -414,6 +417,11 @@ export class WorkerSession {
       );
     return this.training;
   }
+}
+
+/** Epochs trained so far, with the partial epoch as a fraction rounded to 0.01. */
+function epochsDone(training: TrainingState, perEpoch: number): number {
+  return Math.round((training.epoch - 1 + training.stepInEpoch / perEpoch) * 100) / 100;
 }
 
 function summarize(dataset: Dataset): DatasetSummary {

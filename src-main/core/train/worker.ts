@@ -29,6 +29,12 @@ function receive(raw: unknown): void {
   void session.handle(parsed.data);
 }
 
+// Ctrl-C in a terminal reaches the whole process group: the host decides how the run stops
+// (the CLI stops it and saves a checkpoint), so the worker must not die on it.
+process.on('SIGINT', () => undefined);
+// A forked worker whose host has gone has no one to report to.
+process.on('disconnect', () => process.exit(0));
+
 if (parentPort) parentPort.on('message', (message) => receive(message.data));
 else process.on('message', receive);
 

@@ -8,7 +8,8 @@ type Translate = (key: MessageKey, params?: MessageParams) => string;
 /** Describe a shape issue in a sentence naming the layer, its window and its input size. */
 export function describeIssue(issue: SpecIssue, t: Translate): string {
   return t('issue.message', {
-    index: issue.layerIndex,
+    // Rows are numbered from 1 on screen; SpecIssue counts from 0.
+    index: issue.layerIndex + 1,
     name: issue.layerName,
     window: issue.window,
     what: t(issue.kind === 'maxpool' ? 'issue.pool' : 'issue.kernel'),

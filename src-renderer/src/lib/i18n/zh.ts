@@ -1,5 +1,5 @@
 // Simplified Chinese UI text, with the terms of the Chinese edition of Dive into Deep Learning
-// (《动手学深度学习》): NiN块, 卷积层, 最大汇聚层, 暂退法, 全局平均池化层, 学习率, 迭代周期…
+// (《动手学深度学习》): NiN块, 卷积层, 最大汇聚层, 暂退法, 全局平均汇聚层, 学习率, 迭代周期…
 import type { en } from './en';
 
 export const zh: Record<keyof typeof en, string> = {
@@ -23,13 +23,13 @@ export const zh: Record<keyof typeof en, string> = {
   'model.moveDown': '下移 {name}',
   'model.remove': '删除 {name}',
   'model.classifier': '分类 NiN块（10 个输出通道）',
-  'model.fixed': '之后是全局平均池化层和展平层，二者没有可调参数。',
+  'model.fixed': '之后是全局平均汇聚层和展平层，二者没有可调参数。',
 
   'kind.nin': 'NiN块',
   'kind.maxpool': '最大汇聚层',
   'kind.dropout': '暂退法',
   'kind.classifier': 'NiN块（分类）',
-  'kind.gap': '全局平均池化层',
+  'kind.gap': '全局平均汇聚层',
   'kind.flatten': '展平层',
   'kind.conv': '卷积层',
   'kind.relu': 'ReLU',

@@ -1,5 +1,5 @@
 // The model being edited: preset, spec and the layer table derived from it on every keystroke.
-import { getPreset, type PresetName } from '../../../../src-shared/presets';
+import { getPreset, PRESET_NAMES, type PresetName } from '../../../../src-shared/presets';
 import type { BodyLayer, ModelSpec } from '../../../../src-shared/spec';
 import { buildTableView, MAX_BODY_LAYERS } from '../layer-view';
 
@@ -34,9 +34,9 @@ export class ModelState {
     this.spec = getPreset(name).spec;
   }
 
-  /** Replace the spec, for example with a loaded checkpoint's. */
+  /** Replace the spec, for example with a loaded checkpoint's, and show the preset it came from. */
   replace(spec: ModelSpec, presetName?: PresetName): void {
-    if (presetName) this.presetName = presetName;
+    this.presetName = presetName ?? closestPreset(spec, this.presetName);
     this.spec = structuredClone(spec);
   }
 
@@ -69,4 +69,12 @@ export class ModelState {
     const [layer] = this.spec.body.splice(index, 1);
     this.spec.body.splice(target, 0, layer);
   }
+}
+
+/** The preset equal to `spec`, else the first with its input size, else `fallback`. */
+function closestPreset(spec: ModelSpec, fallback: PresetName): PresetName {
+  const text = JSON.stringify(spec);
+  const equal = PRESET_NAMES.find((name) => JSON.stringify(getPreset(name).spec) === text);
+  const sameInput = PRESET_NAMES.find((name) => getPreset(name).spec.inputSize === spec.inputSize);
+  return equal ?? sameInput ?? fallback;
 }

@@ -194,7 +194,7 @@ export async function switchLanguage(page: Page): Promise<void> {
   await expect(page.getByRole('heading', { name: '超参数' })).toBeVisible();
   await expect(page.getByTestId('row-maxpool1')).toContainText('最大汇聚层');
   await expect(page.getByTestId('row-dropout1')).toContainText('暂退法');
-  await expect(page.getByTestId('row-gap')).toContainText('全局平均池化层');
+  await expect(page.getByTestId('row-gap')).toContainText('全局平均汇聚层');
   await expect(page.getByText('学习率', { exact: true })).toBeVisible();
   await expect(page.getByTestId('train')).toHaveText('训练');
   // Class names in the example strip follow the language too.

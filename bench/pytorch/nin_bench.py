@@ -33,7 +33,7 @@ Output contract: stdout carries only JSON lines, one object per line.
      "multiply_adds_per_image", "torch_version"}.
   --epochs E (accuracy): one line per epoch
     {"mode": "accuracy", "epoch", "train_loss", "test_accuracy", "epoch_seconds",
-     "images_per_second", "batch_size", "learning_rate", "seed", "threads"}.
+     "images_per_second", "batch_size", "learning_rate", "seed", "init", "threads"}.
 Units: step_ms in milliseconds, epoch_seconds in seconds, peak_rss_mb in MiB
 (ru_maxrss of this process), train_loss is the mean cross-entropy over the epoch's
 batches, test_accuracy a fraction in [0, 1] over the 10,000 test images.
@@ -153,8 +153,8 @@ def build_layer(in_channels, block, index):
     raise InputError(f"block {index}: type must be nin, maxpool, dropout or gap, got {kind!r}")
 
 
-def build_model(blocks):
-    """Build the network with Xavier-uniform convolution weights and zero biases."""
+def build_model(blocks, init="xavier-uniform"):
+    """Build the network with `init` convolution weights and zero biases."""
     layers = []
     channels = 1
     for index, block in enumerate(blocks):
@@ -163,7 +163,11 @@ def build_model(blocks):
     model = nn.Sequential(*layers)
     for module in model.modules():
         if isinstance(module, nn.Conv2d):
-            nn.init.xavier_uniform_(module.weight)
+            if init == "he-uniform":
+                # Matches tfjs heUniform: U(-sqrt(6 / fan_in), sqrt(6 / fan_in)).
+                nn.init.kaiming_uniform_(module.weight, nonlinearity="relu")
+            else:
+                nn.init.xavier_uniform_(module.weight)
             nn.init.zeros_(module.bias)
     return model
 
@@ -183,6 +187,8 @@ def summarise(model, blocks, input_size):
     """Push one zero image through each layer; return per-layer shapes and costs."""
     layers = []
     x = torch.zeros(1, 1, input_size, input_size)
+    # Eval mode keeps dropout from drawing on the global generator before training starts.
+    model.eval()
     with torch.no_grad():
         for index, (layer, block) in enumerate(zip(model, blocks)):
             try:
@@ -346,6 +352,7 @@ def run_epochs(model, optimizer, args, input_size):
             "batch_size": args.batch_size,
             "learning_rate": args.lr,
             "seed": args.seed,
+            "init": args.init,
             "threads": torch.get_num_threads(),
         })
 
@@ -377,6 +384,9 @@ def parse_args(argv):
                         help="intra-op CPU threads (torch.set_num_threads)")
     parser.add_argument("--seed", type=int, default=1, help="seed of init, shuffling, dropout")
     parser.add_argument("--lr", type=float, default=0.002, help="Adam learning rate")
+    parser.add_argument("--init", choices=["xavier-uniform", "he-uniform"],
+                        default="xavier-uniform",
+                        help="initialiser of convolution weights (tfjs glorotUniform or heUniform)")
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET,
                         help="folder of gzipped Fashion-MNIST IDX files "
                              "(default: ../shared/datasets/fashion-mnist from the repository)")
@@ -389,7 +399,7 @@ def main(argv):
     torch.manual_seed(args.seed)
 
     input_size, blocks = read_spec(args.spec)
-    model = build_model(blocks)
+    model = build_model(blocks, args.init)
     layers = summarise(model, blocks, input_size)
     costs = {
         "input_size": input_size,

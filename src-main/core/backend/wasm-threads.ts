@@ -96,9 +96,10 @@ function wasmOutFolder(): string {
 
 /**
  * Writes the pthread worker script of the threaded build to a private temporary folder
- * and returns its path. The folder is removed when the process exits.
+ * and returns the folder and the script's path. The caller removes the folder once the
+ * workers have read the script, and a handler removes it at exit in case a start failed.
  */
-function writeWorkerScript(folder: string): string {
+function writeWorkerScript(folder: string): { dir: string; file: string } {
   const require = createRequire(import.meta.url);
   const { wasmWorkerContents } = require(
     path.join(folder, 'tfjs-backend-wasm-threaded-simd.worker.js'),
@@ -108,8 +109,12 @@ function writeWorkerScript(folder: string): string {
   // The contents come from a template literal, which turned the "\n" escapes of its string
   // literals into real newlines. Escape them again, as tfjs-backend-wasm 4.22 does.
   writeFileSync(file, wasmWorkerContents.replace(/\n/g, '\\n'), { mode: 0o600 });
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return file;
+  process.once('exit', () => removeFolder(dir));
+  return { dir, file };
+}
+
+function removeFolder(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Adds the C++ entry points that BackendWasm expects, as tfjs-backend-wasm's init does. */
@@ -183,6 +188,32 @@ function instantiateWithThreads(
   return { hook, failure };
 }
 
+/** Starts the Emscripten module of the threaded SIMD build with its pthread worker pool. */
+async function startThreadedModule(threads: number, binaryFolder: string): Promise<ThreadedModule> {
+  const folder = wasmOutFolder();
+  const require = createRequire(import.meta.url);
+  const mainScript = path.join(folder, 'tfjs-backend-wasm-threaded-simd.js');
+  const factory = require(mainScript) as ModuleFactory;
+  const workerScript = writeWorkerScript(folder);
+  const binary = binaryFolder + 'tfjs-backend-wasm-threaded-simd.wasm';
+  const { hook, failure } = instantiateWithThreads(binary, threads);
+
+  const module = await withStartTimeout(
+    factory({
+      mainScriptUrlOrBlob: mainScript,
+      locateFile: (file, prefix) =>
+        file.endsWith('.worker.js') ? workerScript.file : prefix + file,
+      instantiateWasm: hook,
+    }),
+    failure,
+  );
+  // The module resolves only after every pre-spawned worker has loaded the script, and
+  // XNNPACK creates its threads from those workers, so no worker reads the file again.
+  // NOTE: a thread created later would need the script. tfjs-backend-wasm 4.22 creates none.
+  removeFolder(workerScript.dir);
+  return module;
+}
+
 /**
  * Returns a backend factory that starts the threaded SIMD build with `threads` threads.
  * `binaryFolder` is the folder of the .wasm files, with a trailing separator.
@@ -193,22 +224,7 @@ export function threadedWasmFactory(
   binaryFolder: string,
 ): () => Promise<tf.KernelBackend> {
   return async () => {
-    const folder = wasmOutFolder();
-    const require = createRequire(import.meta.url);
-    const mainScript = path.join(folder, 'tfjs-backend-wasm-threaded-simd.js');
-    const factory = require(mainScript) as ModuleFactory;
-    const workerScript = writeWorkerScript(folder);
-    const binary = binaryFolder + 'tfjs-backend-wasm-threaded-simd.wasm';
-    const { hook, failure } = instantiateWithThreads(binary, threads);
-
-    const module = await withStartTimeout(
-      factory({
-        mainScriptUrlOrBlob: mainScript,
-        locateFile: (file, prefix) => (file.endsWith('.worker.js') ? workerScript : prefix + file),
-        instantiateWasm: hook,
-      }),
-      failure,
-    );
+    const module = await startThreadedModule(threads, binaryFolder);
     addTfjsBindings(module);
     wasmPackage.setThreadsCount(threads);
     let backend: tf.KernelBackend;

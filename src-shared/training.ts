@@ -43,6 +43,8 @@ export const backendReportSchema = z.object({
   device: z.string(),
   simd: z.boolean().optional(),
   threads: z.number(),
+  /** Why the wasm backend runs on one thread after its threaded start failed. */
+  threadsFallback: z.string().optional(),
   skipped: z.array(z.object({ name: backendNameSchema, reason: z.string() })),
   pinnedBy: z.enum(['setting', 'env']).optional(),
 });

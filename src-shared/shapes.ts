@@ -17,7 +17,7 @@ export interface SubLayerRow {
   multiplyAdds: number;
 }
 
-/** Output shape in both layouts: NCHW as the book prints it, NHWC as TensorFlow.js holds it. */
+/** Output shape in both layouts: NCHW as the book prints it, NHWC as TensorFlow.js stores it. */
 export interface Shape {
   nchw: number[];
   nhwc: number[];
@@ -51,7 +51,7 @@ export interface ShapeTable {
   activationBytesPerImage: number;
 }
 
-/** Why a spec is impossible, with the fields a UI needs to say it in any language. */
+/** Reason a spec is impossible, with the fields a UI needs to state it in any language. */
 export interface SpecIssue {
   layerIndex: number;
   layerName: string;

@@ -70,7 +70,7 @@ export type InitializerName = (typeof INITIALIZERS)[number];
 export const OPTIMIZERS = ['adam', 'sgd'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
-/** Training hyperparameters; each field says its unit or range. */
+/** Training hyperparameters, each documented with its unit or range. */
 export const hyperparametersSchema = z.object({
   optimizer: z.enum(OPTIMIZERS),
   /** Step size of the optimiser, in (0, 10]. */

@@ -51,7 +51,7 @@ export const checkpointMetaSchema = z.object({
 export type CheckpointMeta = z.infer<typeof checkpointMetaSchema>;
 export type CheckpointDataset = z.infer<typeof checkpointDatasetSchema>;
 
-/** A checkpoint that cannot be read; the message says what is wrong and what to do. */
+/** Error for a checkpoint that cannot be read; its message names the problem and the next step. */
 export class CheckpointError extends Error {
   constructor(
     readonly code:

@@ -80,7 +80,7 @@ export async function saveCheckpoint(
   }
 }
 
-/** Whether every weight is finite; on wasm a NaN weight can hide behind a ReLU and a finite loss. */
+/** Check that every weight is finite, because on wasm a NaN weight can hide behind a ReLU and a finite loss. */
 function allFinite(model: tfl.LayersModel): boolean {
   return tf.tidy(() =>
     model.weights.every((weight) => tf.all(tf.isFinite(weight.read())).dataSync()[0] === 1),

@@ -10,7 +10,7 @@ import type { BackendName } from '../../../src-shared/training';
  */
 const TRAINING_BYTES_PER_ACTIVATION_BYTE = 4;
 
-/** Memory one pass may use: wasm has a 4 GiB heap that also holds weights and the optimiser state. */
+/** Memory one pass may use: wasm has a 4 GiB heap that also contains the weights and the optimiser state. */
 const PASS_BUDGET_BYTES: Record<BackendName, number> = {
   wasm: 2.5 * 2 ** 30,
   cpu: 8 * 2 ** 30,

@@ -199,7 +199,7 @@ export class TrainingSupervisor {
     else pending.reject(new LabError(message.error.code, message.error.message));
   }
 
-  /** A worker that exits on its own crashed (for example out of memory): report it, fail pending requests. */
+  /** Report a worker that exited on its own (a crash, for example out of memory) and fail pending requests. */
   private exited(worker: WorkerHandle, code: number | null, signal: string | null): void {
     if (this.worker !== worker) return;
     this.worker = null;

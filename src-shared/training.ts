@@ -7,7 +7,7 @@ export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as 
 export const backendNameSchema = z.enum(BACKEND_NAMES);
 export type BackendName = z.infer<typeof backendNameSchema>;
 
-/** Which data a run trains on: the bundled sample, the cached full set, or a folder of IDX files. */
+/** Data a run trains on: the bundled sample, the cached full set, or a folder of IDX files. */
 export const dataChoiceSchema = z.union([
   z.literal('sample'),
   z.literal('full'),
@@ -43,7 +43,7 @@ export const backendReportSchema = z.object({
   device: z.string(),
   simd: z.boolean().optional(),
   threads: z.number(),
-  /** Why the wasm backend runs on one thread after its threaded start failed. */
+  /** Reason the wasm backend runs on one thread after its threaded start failed. */
   threadsFallback: z.string().optional(),
   skipped: z.array(z.object({ name: backendNameSchema, reason: z.string() })),
   pinnedBy: z.enum(['setting', 'env']).optional(),

@@ -193,7 +193,7 @@ export async function trainCommand(options: TrainOptions): Promise<void> {
     await ended;
     reporter.stop();
     if (reporter.error) throw new UserError(reporter.error);
-    await saveIfAsked(
+    await saveCheckpointOption(
       supervisor,
       options.checkpoint && checkpointPath(options.checkpoint, dataDir),
     );
@@ -208,22 +208,25 @@ export async function trainCommand(options: TrainOptions): Promise<void> {
   }
 }
 
-async function saveIfAsked(supervisor: TrainingSupervisor, dir: string | undefined): Promise<void> {
+async function saveCheckpointOption(
+  supervisor: TrainingSupervisor,
+  dir: string | undefined,
+): Promise<void> {
   if (!dir) return;
   await supervisor.saveCheckpoint(dir);
   process.stdout.write(`Saved a checkpoint into ${dir}\n`);
 }
 
 /**
- * Resolve --checkpoint and --resume: a bare name is a checkpoint in the data folder (where the
- * app lists them); anything with a path separator or a leading dot is a folder path.
+ * Resolve --checkpoint and --resume to a folder. A bare name is a checkpoint in the data folder,
+ * where the app lists it. A value with a path separator or a leading dot is a folder path.
  */
 export function checkpointPath(value: string, dataDir: string): string {
   const isPath = value.includes('/') || value.includes(path.sep) || value.startsWith('.');
   return isPath ? path.resolve(value) : path.join(checkpointsDir(dataDir), value);
 }
 
-/** The network and hyperparameters to start from: --preset, else the resumed checkpoint's, else nin-28-lite. */
+/** Return the network and hyperparameters to start from: --preset, else the resumed checkpoint's, else nin-28-lite. */
 async function startingPoint(
   preset: PresetName | undefined,
   resumeDir: string | undefined,

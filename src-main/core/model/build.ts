@@ -41,7 +41,7 @@ function addConv(
   stride: number,
   padding: number,
 ): void {
-  // tfjs-layers only knows 'valid' and 'same' padding; 'same' equals an explicit padding of
+  // tfjs-layers supports only 'valid' and 'same' padding; 'same' equals an explicit padding of
   // (kernel - 1) / 2 for stride 1 and an odd kernel, and any other amount gets its own padding layer.
   const same = stride === 1 && kernel % 2 === 1 && padding === (kernel - 1) / 2;
   if (!same && padding > 0) {

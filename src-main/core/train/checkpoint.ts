@@ -221,8 +221,9 @@ function checkShapes(
 
 /**
  * Load a checkpoint into a new model and optimiser; the model in use is not touched.
- * With `intoSpec`, the weights must fit that architecture instead of the saved spec; with
- * `hyperparameters`, the optimiser is built from those (its state kept when it is the same kind).
+ * With `intoSpec`, the weights must fit that architecture instead of the saved spec. With
+ * `hyperparameters`, the optimiser is built from those, and it keeps the saved state when it is
+ * the same kind of optimiser.
  */
 export async function loadCheckpoint(
   dir: string,

@@ -53,18 +53,18 @@ export function batchGradients(
 
   for (let start = 0; start < count; start += microBatch) {
     const size = Math.min(microBatch, count - start);
-    const kept: { correct?: tf.Scalar } = {};
+    const fromPass: { correct?: tf.Scalar } = {};
     const { value, grads: part } = tf.variableGrads(() => {
       const input = toInputTensor(pixels, start, size, inputSize);
       const target = tf.tensor1d(labels.subarray(start, start + size), 'int32');
       const logits = model.apply(input, { training: true }) as tf.Tensor2D;
-      kept.correct = tf.keep(countCorrect(logits, target));
+      fromPass.correct = tf.keep(countCorrect(logits, target));
       // Weight each micro-batch by its share of the batch, so the summed loss is the batch mean.
       return tf.mul(meanCrossEntropy(logits, target), size / count) as tf.Scalar;
     }, variables);
     totals.lossSum += value.dataSync()[0] * count;
-    totals.correct += kept.correct ? kept.correct.dataSync()[0] : 0;
-    tf.dispose([value, kept.correct as tf.Scalar]);
+    totals.correct += fromPass.correct ? fromPass.correct.dataSync()[0] : 0;
+    tf.dispose([value, fromPass.correct as tf.Scalar]);
     grads = grads === null ? part : addInto(grads, part);
   }
   return { grads: grads as tf.NamedTensorMap, totals };

@@ -75,7 +75,8 @@ describe('TrainingSupervisor with a real worker', () => {
       const finished = nextEvent(supervisor, (event) => event.type === 'finished');
       await supervisor.start(config('again', { maxSteps: 2 }));
       const event = await finished;
-      expect(event.type === 'finished' && event.summary.globalStep).toBe(2);
+      expect(event.type).toBe('finished');
+      if (event.type === 'finished') expect(event.summary.globalStep).toBe(2);
     } finally {
       supervisor.dispose();
     }
@@ -136,7 +137,8 @@ describe('TrainingSupervisor with a real worker', () => {
       });
       (handle as WorkerHandle | null)?.kill();
       const event = await crashed;
-      expect(event.type === 'error' && event.error.code).toBe('worker-crashed');
+      expect(event.type).toBe('error');
+      if (event.type === 'error') expect(event.error.code).toBe('worker-crashed');
       expect(supervisor.state).toBe('failed');
 
       const finished = nextEvent(supervisor, (next) => next.type === 'finished');

@@ -30,7 +30,7 @@ export const TINY_HYPERPARAMETERS: Hyperparameters = {
   seed: 7,
 };
 
-/** The first `count` images of a split. */
+/** Return the first `count` images of a split. */
 export function headOf(split: Split, count: number): Split {
   return {
     images: split.images.slice(0, count * IMAGE_PIXELS),
@@ -39,7 +39,7 @@ export function headOf(split: Split, count: number): Split {
   };
 }
 
-/** The bundled sample, cut to `trainCount` training and `testCount` test images. */
+/** Load the bundled sample, cut to `trainCount` training and `testCount` test images. */
 export async function smallDataset(trainCount: number, testCount: number): Promise<Dataset> {
   const sample = await new DatasetCache('/nonexistent-data-dir').load('sample');
   return {

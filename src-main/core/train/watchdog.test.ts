@@ -24,11 +24,11 @@ describe('NotLearningDetector', () => {
     for (let index = 1; index <= 2 * WINDOW_STEPS; index += 1) {
       warnings.push(detector.observe(step(index, CHANCE_LOSS + 0.001 * Math.sin(index), 0.1)));
     }
-    const given = warnings.filter((warning) => warning !== null);
-    expect(given).toHaveLength(1);
-    expect(warnings.indexOf(given[0])).toBe(WINDOW_STEPS - 1);
-    expect(given[0]).toContain('learning rate 0.002');
-    expect(given[0]).toContain('ln 10 = 2.303');
+    const raised = warnings.filter((warning) => warning !== null);
+    expect(raised).toHaveLength(1);
+    expect(warnings.indexOf(raised[0])).toBe(WINDOW_STEPS - 1);
+    expect(raised[0]).toContain('learning rate 0.002');
+    expect(raised[0]).toContain('ln 10 = 2.303');
   });
 
   it('stays quiet while the loss falls', () => {

@@ -71,7 +71,7 @@ export class ModelState {
   }
 }
 
-/** The preset equal to `spec`, else the first with its input size, else `fallback`. */
+/** Return the preset equal to `spec`, else the first with its input size, else `fallback`. */
 function closestPreset(spec: ModelSpec, fallback: PresetName): PresetName {
   const text = JSON.stringify(spec);
   const equal = PRESET_NAMES.find((name) => JSON.stringify(getPreset(name).spec) === text);
